@@ -1,0 +1,33 @@
+"""Prepare a development instance: a demo account whose credentials are printed, and demo data."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from apps.accounts import services
+
+DEMO_EMAIL = "demo@quantumvest.local"
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the demo account and load demo data into an empty database. Development only."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "setup_dev runs only with DJANGO_DEBUG=True: it creates an account with a known password."
+            )
+        password_file = settings.VAR_DIR / "demo-password"
+        if password_file.exists():
+            password = password_file.read_text().strip()
+        else:
+            password = secrets.token_urlsafe(12)
+            settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+            password_file.write_text(password)
+            password_file.chmod(0o600)
+        services.ensure_demo_user(email=DEMO_EMAIL, password=password)
+        self.stdout.write(self.style.SUCCESS("Demo account (development only):"))
+        self.stdout.write(f"  e-mail:   {DEMO_EMAIL}\n  password: {password}")

@@ -1,0 +1,81 @@
+"""API wiring shared by every app: one error shape and one pagination style.
+
+Every API error answers ``{"detail": str, "code": str, "fields": {field: [messages]}}``.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from quantumvest.errors import DomainError
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def _flatten(detail) -> list[str]:
+    if isinstance(detail, list):
+        return [message for item in detail for message in _flatten(item)]
+    if isinstance(detail, dict):
+        return [message for item in detail.values() for message in _flatten(item)]
+    return [str(detail)]
+
+
+def _code_of(detail, default: str) -> str:
+    if isinstance(detail, list) and detail:
+        return _code_of(detail[0], default)
+    if isinstance(detail, dict) and detail:
+        return _code_of(next(iter(detail.values())), default)
+    return getattr(detail, "code", None) or default
+
+
+def error_body(detail: str, code: str, fields: dict | None = None) -> dict:
+    return {"detail": detail, "code": code, "fields": fields or {}}
+
+
+def exception_handler(exc, context):
+    """Translate domain errors and DRF errors into the one error shape."""
+    if isinstance(exc, DomainError):
+        return Response(error_body(exc.detail, exc.code, exc.fields), status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # an unexpected error: Django's 500 handling logs it and answers without details
+
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail
+        fields: dict[str, list[str]] = {}
+        general: list[str] = []
+        if isinstance(detail, dict):
+            for name, messages in detail.items():
+                if name in ("non_field_errors", "__all__"):
+                    general.extend(_flatten(messages))
+                else:
+                    fields[name] = _flatten(messages)
+        else:
+            general.extend(_flatten(detail))
+        summary = general[0] if general else "Some fields are not valid."
+        response.data = error_body(summary, _code_of(detail, "invalid"), fields)
+        return response
+
+    detail = getattr(exc, "detail", str(exc))
+    code = _code_of(detail, getattr(exc, "default_code", "error"))
+    if isinstance(detail, dict):
+        # simplejwt's token errors carry {"detail", "code", "messages"}
+        code = str(detail.get("code", code))
+        detail = detail.get("detail", "")
+    response.data = error_body(str(detail), code)
+    if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS and getattr(exc, "wait", None):
+        response.data["detail"] = f"Too many requests. Try again in {int(exc.wait) + 1} seconds."
+    return response
