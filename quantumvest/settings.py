@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "axes",
     "apps.accounts",
     "apps.assets",
+    "apps.predictions",
 ]
 
 MIDDLEWARE = [
