@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.assets",
     "apps.predictions",
+    "apps.portfolios",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,7 @@ from quantumvest import health
 api_v1 = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.assets.api.urls")),
+    path("", include("apps.portfolios.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
 
@@ -18,5 +19,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("accounts/", include("apps.accounts.urls")),
     path("assets/", include("apps.assets.urls")),
+    path("portfolios/", include("apps.portfolios.urls")),
     path("", include("apps.accounts.home_urls")),
 ]
