@@ -6,6 +6,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from quantumvest.jobs import Job
+
 SYMBOL_PATTERN = r"^[A-Z0-9.\-^]{1,20}$"
 PRICE_PLACES = 8
 PRICE_QUANTUM = Decimal(1).scaleb(-PRICE_PLACES)
@@ -100,7 +102,15 @@ class PriceBar(models.Model):
             models.CheckConstraint(condition=models.Q(high__gte=models.F("low")), name="assets_pricebar_high_gte_low"),
             models.CheckConstraint(condition=models.Q(volume__gte=0), name="assets_pricebar_volume_nonnegative"),
         ]
-        # The unique constraint's index on (asset, date) serves per-asset range scans.
+        # The unique constraint's index on (asset, date) serves per-asset range scans; the partial
+        # index keeps the analysts' "has quality issues" list cheap however many clean bars there are.
+        indexes = [
+            models.Index(
+                fields=["asset", "date"],
+                name="assets_pricebar_flagged_idx",
+                condition=~models.Q(quality_issues=[]),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.asset_id} {self.date} close={self.close}"
@@ -108,3 +118,34 @@ class PriceBar(models.Model):
     @property
     def has_quality_issues(self) -> bool:
         return bool(self.quality_issues)
+
+
+class ImportFormat(models.TextChoices):
+    WIDE = "wide", "Wide (date, then one column per symbol)"
+    OHLCV = "ohlcv", "OHLCV (one symbol: date, open, high, low, close, adj close, volume)"
+
+
+class ImportJob(Job):
+    """An uploaded price file waiting for, or done with, its import; ``result`` holds the report."""
+
+    file = models.FileField(upload_to="imports/", blank=True)
+    filename = models.CharField(max_length=255)
+    format = models.CharField(max_length=8, choices=ImportFormat.choices, blank=True)
+    symbol = models.CharField(max_length=20, blank=True)
+    asset_type = models.CharField(max_length=16, choices=AssetType.choices, blank=True)
+    create_assets = models.BooleanField(default=False)
+    skip_invalid = models.BooleanField(default=False)
+
+    class Meta(Job.Meta):
+        constraints = [
+            Job.state_constraint("assets_importjob_state_valid"),
+            models.CheckConstraint(
+                condition=models.Q(format__in=[*ImportFormat.values, ""]), name="assets_importjob_format_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(asset_type__in=[*AssetType.values, ""]), name="assets_importjob_asset_type_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Import {self.filename} ({self.state})"
