@@ -7,11 +7,20 @@ what users see as money.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from itertools import groupby
 
 import pandas as pd
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connection, models
+from django.db.models import Count, F, Func, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.shortcuts import get_object_or_404
 
-from apps.assets.models import PriceBar
+from apps.assets import analytics
+from apps.assets import cache as asset_cache
+from apps.assets.models import Asset, PriceBar
 
 
 def close_series(
@@ -51,3 +60,186 @@ def close_frame(
     wide = long.pivot(index="date", columns="symbol", values="value").sort_index()
     wide.columns.name = None
     return wide.reindex(columns=symbols)
+
+
+# --- Assets -----------------------------------------------------------------------------------------
+
+
+def asset_queryset(*, search: str = "", asset_type: str = "", active_only: bool = True) -> QuerySet[Asset]:
+    """Assets matching a search (symbol or name, case-insensitive) and a type, in symbol order."""
+    assets = Asset.objects.all()
+    if active_only:
+        assets = assets.active()
+    if search:
+        assets = assets.filter(Q(id__icontains=search) | Q(name__icontains=search))
+    if asset_type:
+        assets = assets.filter(type=asset_type)
+    return assets
+
+
+def get_asset(symbol: str) -> Asset:
+    """The asset of this symbol (case-insensitive input), else ``Http404``. One query."""
+    return get_object_or_404(Asset, id=symbol.upper())
+
+
+def asset_with_coverage(symbol: str) -> Asset:
+    """``get_asset`` annotated with ``first_date``, ``last_date`` and ``bar_count`` (one query)."""
+    return get_object_or_404(
+        Asset.objects.annotate(first_date=Min("bars__date"), last_date=Max("bars__date"), bar_count=Count("bars")),
+        id=symbol.upper(),
+    )
+
+
+# --- Bars -------------------------------------------------------------------------------------------
+
+BAR_COLUMNS = ("date", "open", "high", "low", "close", "adj_close", "volume")
+Bar = tuple[date, Decimal, Decimal, Decimal, Decimal, Decimal | None, Decimal]
+
+
+class Interval(models.TextChoices):
+    """Bar sizes of the prices API. 1w = ISO week (Monday to Sunday) dated by its Monday;
+    1mo = calendar month dated by its first day. A period is present when it holds at least one bar."""
+
+    DAY = "1d", "Daily"
+    WEEK = "1w", "Weekly"
+    MONTH = "1mo", "Monthly"
+
+
+def _period_start(day: date, interval: str) -> date:
+    if interval == Interval.WEEK:
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def _resample_in_python(rows: list[Bar], interval: str) -> list[Bar]:
+    """Portable resampling (SQLite development databases): same rules as the PostgreSQL query."""
+    result: list[Bar] = []
+    for period, group in groupby(rows, key=lambda row: _period_start(row[0], interval)):
+        bars = list(group)
+        result.append(
+            (
+                period,
+                bars[0][1],
+                max(bar[2] for bar in bars),
+                min(bar[3] for bar in bars),
+                bars[-1][4],
+                bars[-1][5],
+                sum((bar[6] for bar in bars), Decimal(0)),
+            )
+        )
+    return result
+
+
+def price_bars(symbol: str, *, start: date | None = None, end: date | None = None, interval: str = "1d") -> list[Bar]:
+    """Bars of one asset in date order as tuples of ``BAR_COLUMNS``, daily or resampled.
+
+    Resampled bars (``Interval``) take the first open, highest high, lowest low, last close, last
+    adjusted close and summed volume of the daily bars of the period that fall within start..end.
+    On PostgreSQL the database aggregates (one query, a range scan of the (asset, date) index).
+    """
+    bars = PriceBar.objects.filter(asset_id=symbol)
+    if start:
+        bars = bars.filter(date__gte=start)
+    if end:
+        bars = bars.filter(date__lte=end)
+    if interval == Interval.DAY:
+        return list(bars.order_by("date").values_list(*BAR_COLUMNS))
+    if connection.vendor != "postgresql":
+        return _resample_in_python(list(bars.order_by("date").values_list(*BAR_COLUMNS)), interval)
+    # The ORM's Trunc casts through a time zone; on a date column date_trunc is exact as it is.
+    kind = "week" if interval == Interval.WEEK else "month"
+    period = Func(Value(kind), F("date"), function="date_trunc", output_field=models.DateField())
+    rows = (
+        bars.annotate(period=period)
+        .values("period")
+        .annotate(
+            opens=ArrayAgg("open", order_by="date"),
+            high_max=Max("high"),
+            low_min=Min("low"),
+            closes=ArrayAgg("close", order_by="-date"),
+            adj_closes=ArrayAgg("adj_close", order_by="-date"),
+            volume_sum=Sum("volume"),
+        )
+        .order_by("period")
+        .values_list("period", "opens", "high_max", "low_min", "closes", "adj_closes", "volume_sum")
+    )
+    return [
+        (_as_date(period), opens[0], high, low, closes[0], adj_closes[0], volume)
+        for period, opens, high, low, closes, adj_closes, volume in rows
+    ]
+
+
+def _as_date(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+# --- Summaries for lists ----------------------------------------------------------------------------
+
+SPARKLINE_POINTS = 60
+
+
+@dataclass(frozen=True)
+class AssetSummary:
+    """What one row of the asset list shows, computed from the last year of bars."""
+
+    last_date: date | None
+    last_close: float | None
+    return_1y: float | None
+    volatility_1y: float | None
+    sparkline: tuple[float, ...]
+
+
+EMPTY_SUMMARY = AssetSummary(None, None, None, None, ())
+
+
+def _summary(closes: pd.Series, periods_per_year: int) -> AssetSummary:
+    if closes.empty:
+        return EMPTY_SUMMARY
+    year = closes[closes.index >= closes.index[-1] - pd.DateOffset(years=1)]
+    step = max(1, -(-len(year) // SPARKLINE_POINTS))
+    points = year.iloc[::-1].iloc[::step].iloc[::-1]  # keep the last close
+    return AssetSummary(
+        last_date=closes.index[-1].date(),
+        last_close=float(closes.iloc[-1]),
+        return_1y=analytics.period_returns(closes)["1y"],
+        volatility_1y=analytics.annualised_volatility(year, periods_per_year),
+        sparkline=tuple(round(float(value), 6) for value in points),
+    )
+
+
+def _build_summaries(symbols: list[str]) -> dict[str, AssetSummary]:
+    """Two queries whatever the number of symbols: last dates, then the last ~year of bars of each."""
+    latest = Subquery(PriceBar.objects.filter(asset=OuterRef("pk")).order_by("-date").values("date")[:1])
+    assets = list(
+        Asset.objects.filter(id__in=symbols).annotate(last_date=latest).values_list("id", "type", "last_date")
+    )
+    # A year and a few days back, so that the close a year before the last one is included.
+    by_cutoff: dict[date, list[str]] = {}
+    for symbol, _type, last in assets:
+        if last is not None:
+            by_cutoff.setdefault(last - timedelta(days=375), []).append(symbol)
+    result = {symbol: EMPTY_SUMMARY for symbol in symbols}
+    if not by_cutoff:
+        return result
+    condition = Q()
+    for cutoff, group in by_cutoff.items():
+        condition |= Q(asset_id__in=group, date__gte=cutoff)
+    rows = (
+        PriceBar.objects.filter(condition)
+        .order_by("asset_id", "date")
+        .values_list("asset_id", "date", "close", "adj_close")
+    )
+    basis = {symbol: Asset(type=kind).trading_days_per_year for symbol, kind, _last in assets}
+    for symbol, group in groupby(rows, key=lambda row: row[0]):
+        items = list(group)
+        closes = pd.Series(
+            [float(adj if adj is not None else close) for _s, _d, close, adj in items],
+            index=pd.DatetimeIndex([row[1] for row in items]),
+        )
+        result[symbol] = _summary(closes, basis[symbol])
+    return result
+
+
+def asset_summaries(symbols: Iterable[str]) -> dict[str, AssetSummary]:
+    """Summary per symbol, from the cache or built for all the missing ones at once (two queries)."""
+    return asset_cache.cached_many("summary", symbols, _build_summaries)
