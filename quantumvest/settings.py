@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 
 from quantumvest import env
@@ -149,6 +150,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT 
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = env.string("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Forecasts: score what matured, then issue tonight's forecasts (one task per active asset), after the US close.
+CELERY_BEAT_SCHEDULE["predictions-score-matured"] = {
+    "task": "apps.predictions.tasks.score_matured",
+    "schedule": crontab(hour=22, minute=15),
+}
+CELERY_BEAT_SCHEDULE["predictions-generate-nightly"] = {
+    "task": "apps.predictions.tasks.generate_nightly",
+    "schedule": crontab(hour=22, minute=30),
+}
 
 # --- Auth -----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -323,3 +333,25 @@ LOGGING = {
 
 # --- QuantumVest ----------------------------------------------------------------------------------
 QV_DEMO_MODE = env.boolean("QV_DEMO_MODE", DEBUG)
+# Forecasting: where trained model artifacts (joblib) live, and which versions may be served.
+QV_MODEL_STORE = Path(env.string("QV_MODEL_STORE", str(VAR_DIR / "models")))
+QV_REQUIRE_APPROVED_MODEL = env.boolean("QV_REQUIRE_APPROVED_MODEL", False)
+QV_AUTOTRAIN_MODELS = env.listing("QV_AUTOTRAIN_MODELS", ["naive", "drift", "sklearn"])
+QV_AUTOTRAIN_ORIGINS = env.integer("QV_AUTOTRAIN_ORIGINS", 24)
+# Market data: uploads over this size are refused before they are read whole.
+QV_IMPORT_MAX_BYTES = env.integer("QV_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# Where new daily bars come from (apps/assets/providers/): "" (none, the default), "directory" or "stooq".
+QV_PRICE_PROVIDER = env.string("QV_PRICE_PROVIDER", "")
+QV_PRICE_PROVIDER_DIR = env.string("QV_PRICE_PROVIDER_DIR", "")
+QV_PRICE_PROVIDER_URL = env.string("QV_PRICE_PROVIDER_URL", "https://stooq.com/q/d/l/")
+QV_PRICE_PROVIDER_TIMEOUT = env.integer("QV_PRICE_PROVIDER_TIMEOUT", 10)
+QV_PRICE_PROVIDER_BACKFILL_DAYS = env.integer("QV_PRICE_PROVIDER_BACKFILL_DAYS", 365)
+if QV_PRICE_PROVIDER not in ("", "directory", "stooq"):
+    raise ImproperlyConfigured(f"QV_PRICE_PROVIDER must be empty, directory or stooq, not {QV_PRICE_PROVIDER!r}.")
+if QV_PRICE_PROVIDER == "directory" and not QV_PRICE_PROVIDER_DIR:
+    raise ImproperlyConfigured("QV_PRICE_PROVIDER=directory needs QV_PRICE_PROVIDER_DIR.")
+if QV_PRICE_PROVIDER:
+    CELERY_BEAT_SCHEDULE["assets-refresh-prices"] = {
+        "task": "assets.refresh_prices",
+        "schedule": crontab(hour=env.integer("QV_PRICE_REFRESH_HOUR_UTC", 23), minute=15),
+    }
