@@ -1,0 +1,169 @@
+"""Walk-forward evaluation: how a model (or the selection users get) would have done.
+
+Metrics, all on the scored origins (see ``walk`` for the origin grid):
+- ``mae``: mean |actual − point| in price units; ``naive_mae``: the same for the last price;
+  ``rel_mae`` = mae / naive_mae (below 1 beats the random walk).
+- ``mase``: mean of |actual − point| / (mean absolute one-step price change over the 252
+  periods before the origin): in-sample one-step naive MAE, measured locally because price
+  levels move a lot over decades.
+- ``coverage``: share of actuals inside [lower, upper]; ``mean_width``: mean of upper − lower.
+- ``winkler``: interval score, width + (2/α)·(distance outside the interval), α = 1 − level.
+- ``pinball``: mean quantile loss over the quantiles α/2 (lower), 0.5 (point), 1 − α/2 (upper).
+- ``directional_accuracy``: share of origins whose stated direction was right;
+  ``base_rate_up``: share of origins after which the price went up.
+- ``brier``: mean squared error of the calibrated probability of an up move (equivalently of
+  confidence_score against "the direction was right").
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .base import ForecastingError, clean_prices
+from .calibration import brier, direction_and_confidence, reliability_table
+from .walk import SELECTION_WINDOW, Context, choose_model, default_step, origin_grid, walk
+
+DEFAULT_CANDIDATES = ("naive", "drift", "prophet", "sklearn")
+METRIC_KEYS = (
+    "n_forecasts",
+    "mae",
+    "naive_mae",
+    "rel_mae",
+    "mase",
+    "level",
+    "coverage",
+    "mean_width",
+    "winkler",
+    "pinball",
+    "directional_accuracy",
+    "base_rate_up",
+    "brier",
+)
+SELECTED = "selected"
+
+
+@dataclass
+class Evaluation:
+    symbol: str | None
+    horizon: int
+    model: str
+    metrics: dict
+    records: pd.DataFrame
+    brier_base_rate: float = math.nan
+    reliability: pd.DataFrame = field(default_factory=pd.DataFrame)
+    models_served: dict[str, int] = field(default_factory=dict)
+    step: int = 0
+
+
+def _pinball(y: np.ndarray, pred: np.ndarray, q: float) -> float:
+    diff = y - pred
+    return float(np.mean(np.maximum(q * diff, (q - 1) * diff)))
+
+
+def compute_metrics(records: pd.DataFrame, level: float) -> dict:
+    """The metric dict (keys METRIC_KEYS) of calibrated forecast records."""
+    y = records["actual"].to_numpy()
+    point = records["point"].to_numpy()
+    lower = records["lower"].to_numpy()
+    upper = records["upper"].to_numpy()
+    last = records["last"].to_numpy()
+    alpha = 1 - level
+    err = np.abs(y - point)
+    naive_mae = float(np.mean(np.abs(y - last)))
+    width = upper - lower
+    winkler = width + (2 / alpha) * (np.maximum(lower - y, 0) + np.maximum(y - upper, 0))
+    up = y > last
+    said_up = records["direction"].to_numpy() == "up"
+    mae = float(err.mean())
+    return {
+        "n_forecasts": len(records),
+        "mae": mae,
+        "naive_mae": naive_mae,
+        "rel_mae": mae / naive_mae if naive_mae > 0 else math.nan,
+        "mase": float(np.nanmean(err / records["mase_scale"].to_numpy())),
+        "level": float(level),
+        "coverage": float(np.mean((y >= lower) & (y <= upper))),
+        "mean_width": float(width.mean()),
+        "winkler": float(winkler.mean()),
+        "pinball": float(
+            np.mean([_pinball(y, lower, alpha / 2), _pinball(y, point, 0.5), _pinball(y, upper, 1 - alpha / 2)])
+        ),
+        "directional_accuracy": float(np.mean(said_up == up)),
+        "base_rate_up": float(np.mean(up)),
+        "brier": brier(records["prob_up"], up),
+    }
+
+
+def add_directions(records: pd.DataFrame) -> pd.DataFrame:
+    pairs = [
+        direction_and_confidence(p, last, prob)
+        for p, last, prob in zip(records["point"], records["last"], records["prob_up"], strict=True)
+    ]
+    records = records.copy()
+    records["direction"] = [d for d, _ in pairs]
+    records["confidence"] = [c for _, c in pairs]
+    records["right"] = (records["direction"] == "up") == (records["actual"] > records["last"])
+    return records
+
+
+def check_arguments(horizon: int, level: float, origins: int) -> None:
+    if int(horizon) != horizon or horizon < 1:
+        raise ForecastingError(f"The horizon is a whole number of periods ≥ 1; got {horizon}.")
+    if not 0 < level < 1:
+        raise ForecastingError(f"The interval level must be between 0 and 1; got {level}.")
+    if origins < 1:
+        raise ForecastingError(f"The number of origins must be at least 1; got {origins}.")
+
+
+def evaluate(
+    prices: pd.Series,
+    *,
+    horizon: int,
+    model: str | None = None,
+    origins: int = 48,
+    level: float = 0.8,
+    exog: pd.DataFrame | None = None,
+    periods_per_year: int = 252,
+    step: int | None = None,
+    candidates: tuple[str, ...] = DEFAULT_CANDIDATES,
+) -> Evaluation:
+    """Walk-forward backtest over the last ``origins`` non-overlapping origins.
+
+    ``model=None`` evaluates what users get: at each origin the selection rule is applied to the
+    candidates' earlier matured forecasts, and the chosen model's forecast is scored.
+    Raises ForecastingError (bad arguments, unknown model) or InsufficientHistory.
+    """
+    check_arguments(horizon, level, origins)
+    prices = clean_prices(prices)
+    step = step or default_step(horizon, periods_per_year)
+    ctx = Context.build(prices, horizon, exog)
+    grid, scored = origin_grid(len(prices), horizon, origins, step)
+    first = len(grid) - scored
+    if model is not None:
+        records = walk(ctx, model, grid, level).iloc[first:]
+    else:
+        names = ("naive", *[c for c in candidates if c != "naive"])
+        walks = {name: walk(ctx, name, grid, level) for name in names}
+        rows = []
+        for i in range(first, len(grid)):
+            chosen, _ = choose_model(walks, slice(max(0, i - SELECTION_WINDOW), i))
+            rows.append(walks[chosen].iloc[i])
+        records = pd.DataFrame(rows)
+    records = add_directions(records.reset_index(drop=True))
+    metrics = compute_metrics(records, level)
+    up = records["actual"] > records["last"]
+    return Evaluation(
+        symbol=None if prices.name is None else str(prices.name),
+        horizon=int(horizon),
+        model=model or SELECTED,
+        metrics=metrics,
+        records=records,
+        brier_base_rate=brier(records["base_rate"], up),
+        reliability=reliability_table(records["confidence"], records["right"]),
+        models_served=records["model"].value_counts().to_dict(),
+        step=step,
+    )
