@@ -17,6 +17,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from quantumvest import env
 
@@ -230,6 +231,10 @@ SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.integer("JWT_ACCESS_MINUTES", 5)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.integer("JWT_REFRESH_DAYS", 7)),
     "ROTATE_REFRESH_TOKENS": True,
+if JWT_SIGNING_KEY == SECRET_KEY:
+    raise ImproperlyConfigured("JWT_SIGNING_KEY must differ from DJANGO_SECRET_KEY.")
+if not DEBUG and len(JWT_SIGNING_KEY) < 32:
+    raise ImproperlyConfigured("JWT_SIGNING_KEY must be at least 32 characters (HS256 needs a 256-bit key).")
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
     "ALGORITHM": "HS256",
@@ -353,5 +358,6 @@ if QV_PRICE_PROVIDER == "directory" and not QV_PRICE_PROVIDER_DIR:
 if QV_PRICE_PROVIDER:
     CELERY_BEAT_SCHEDULE["assets-refresh-prices"] = {
         "task": "assets.refresh_prices",
-        "schedule": crontab(hour=env.integer("QV_PRICE_REFRESH_HOUR_UTC", 23), minute=15),
+        # After the US close and before the nightly forecasts (22:15) score against new bars.
+        "schedule": crontab(hour=21, minute=30),
     }
