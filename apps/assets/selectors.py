@@ -243,3 +243,15 @@ def _build_summaries(symbols: list[str]) -> dict[str, AssetSummary]:
 def asset_summaries(symbols: Iterable[str]) -> dict[str, AssetSummary]:
     """Summary per symbol, from the cache or built for all the missing ones at once (two queries)."""
     return asset_cache.cached_many("summary", symbols, _build_summaries)
+
+
+def asset_stats(asset: Asset, *, start: date | None = None, end: date | None = None) -> analytics.Stats:
+    """Stats of the asset's adjusted closes within start..end, cached per symbol and range."""
+    return asset_cache.cached(
+        "stats",
+        asset.id,
+        (start, end),
+        lambda: analytics.compute_stats(
+            close_series(asset.id, start=start, end=end), periods_per_year=asset.trading_days_per_year
+        ),
+    )
