@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from apps.accounts.models import Role, User, normalize_email
 from quantumvest.errors import Conflict, ValidationFailed
@@ -59,7 +60,26 @@ def change_password(*, user: User, new_password: str) -> User:
     the caller keeps the current session with ``update_session_auth_hash``."""
     user.set_password(new_password)
     user.save(update_fields=["password"])
+    _blacklist_refresh_tokens(user)
     return user
+
+
+@transaction.atomic
+def deactivate_user(*, user: User) -> User:
+    """Close the account: no login, and every session and API token stops working."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    _blacklist_refresh_tokens(user)
+    return user
+
+
+def _blacklist_refresh_tokens(user: User) -> None:
+    """Blacklist every outstanding refresh token of ``user``. Tokens are already refused once the
+    password changes or the account closes (apps.accounts.api.tokens); this also records it."""
+    outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
+    )
 
 
 @transaction.atomic
