@@ -300,3 +300,25 @@ def refresh_prices(*, provider=None, symbols: Iterable[str] | None = None, today
             invalidate_price_cache(counts.changed_symbols)
         outcome[sym] = {"created": counts.created, "updated": counts.updated, "unchanged": counts.unchanged}
     return outcome
+
+
+# --- Demo data -----------------------------------------------------------------------------------
+
+
+def load_demo(*, directory: Path | None = None, progress: Progress | None = None) -> list[ImportReport]:
+    """Create or refresh the demo assets (real names, types, a description crediting the source) and
+    import their shipped price files. Idempotent: a second run reports every bar unchanged."""
+    from apps.assets.demo import DEMO_FILES, SAMPLE_DIR
+
+    directory = Path(directory or SAMPLE_DIR)
+    reports = []
+    for demo in DEMO_FILES:
+        with transaction.atomic():
+            for symbol, (name, asset_type) in demo.assets.items():
+                Asset.objects.update_or_create(
+                    id=symbol, defaults={"name": name, "type": asset_type, "description": demo.description}
+                )
+            reports.append(
+                import_price_file(directory / demo.filename, format=demo.format, symbol=demo.symbol, progress=progress)
+            )
+    return reports

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.accounts import services
+from apps.assets import services as asset_services
+from apps.assets.models import PriceBar
 
 DEMO_EMAIL = "demo@quantumvest.local"
 
@@ -31,3 +33,12 @@ class Command(BaseCommand):
         services.ensure_demo_user(email=DEMO_EMAIL, password=password)
         self.stdout.write(self.style.SUCCESS("Demo account (development only):"))
         self.stdout.write(f"  e-mail:   {DEMO_EMAIL}\n  password: {password}")
+        if PriceBar.objects.exists():
+            self.stdout.write("Price data present: demo data not loaded (run `manage.py load_demo` to refresh it).")
+        else:
+            self.stdout.write("Empty database: loading demo prices (20 US stocks, SPY, BTC-USD) from data/sample/ ...")
+            for report in asset_services.load_demo():
+                self.stdout.write(f"  {report.summary()}")
+            self.stdout.write(
+                self.style.SUCCESS("Demo data loaded (historical sample data, see data/sample/PROVENANCE.md).")
+            )
