@@ -1,4 +1,7 @@
-"""Factories for portfolios; optimisation and backtest tests use them too."""
+"""Factories for portfolios; optimisation and backtest tests use them too.
+
+``AssetFactory`` is re-exported from tests.assets.factories for convenience.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +10,9 @@ from decimal import Decimal
 
 import factory
 
-from apps.assets.models import Asset, AssetType
 from apps.portfolios.models import Portfolio, PortfolioAsset
 from tests.accounts.factories import UserFactory
-
-
-class AssetFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Asset
-        django_get_or_create = ("id",)
-
-    id = factory.Sequence(lambda n: f"TST{n}")
-    name = factory.LazyAttribute(lambda o: f"Test asset {o.id}")
-    type = AssetType.STOCK
+from tests.assets.factories import AssetFactory
 
 
 class PortfolioFactory(factory.django.DjangoModelFactory):
@@ -41,3 +34,6 @@ class LotFactory(factory.django.DjangoModelFactory):
     quantity = Decimal("10")
     purchase_price = Decimal("100")
     purchase_date = dt.date(2020, 1, 2)
+
+
+__all__ = ["AssetFactory", "LotFactory", "PortfolioFactory", "UserFactory"]

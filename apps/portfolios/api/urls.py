@@ -1,3 +1,18 @@
+from django.urls import path
+
+from apps.portfolios.api import views
+
 app_name = "portfolios-api"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("portfolios/", views.PortfolioListView.as_view(), name="portfolio-list"),
+    path("portfolios/<uuid:portfolio_id>/", views.PortfolioDetailView.as_view(), name="portfolio-detail"),
+    path("portfolios/<uuid:portfolio_id>/holdings/", views.HoldingListView.as_view(), name="holding-list"),
+    path("portfolios/<uuid:portfolio_id>/holdings/import/", views.HoldingImportView.as_view(), name="holding-import"),
+    path(
+        "portfolios/<uuid:portfolio_id>/holdings/<uuid:lot_id>/",
+        views.HoldingDetailView.as_view(),
+        name="holding-detail",
+    ),
+    path("portfolios/<uuid:portfolio_id>/performance/", views.PerformanceView.as_view(), name="performance"),
+]

@@ -1,0 +1,136 @@
+"""Input serializers shaped like the services' arguments; read-only output serializers."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from apps.portfolios.models import MONEY_PLACES, QUANTITY_PLACES, Portfolio, PortfolioAsset
+
+
+class PortfolioInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    base_currency = serializers.RegexField(r"^[A-Za-z]{3}$", max_length=3, required=False, default="USD")
+
+
+class PortfolioPatchInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False)
+    base_currency = serializers.RegexField(r"^[A-Za-z]{3}$", max_length=3, required=False)
+
+
+class PortfolioOutput(serializers.ModelSerializer):
+    lot_count = serializers.IntegerField(read_only=True, required=False)
+
+    class Meta:
+        model = Portfolio
+        fields = ["id", "name", "base_currency", "lot_count", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class LotInput(serializers.Serializer):
+    symbol = serializers.CharField(max_length=20)
+    quantity = serializers.DecimalField(max_digits=28, decimal_places=QUANTITY_PLACES)
+    purchase_price = serializers.DecimalField(max_digits=20, decimal_places=MONEY_PLACES)
+    purchase_date = serializers.DateField()
+
+
+class LotPatchInput(LotInput):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+
+class LotOutput(serializers.ModelSerializer):
+    symbol = serializers.CharField(source="asset_id", read_only=True)
+    portfolio = serializers.UUIDField(source="portfolio_id", read_only=True)
+
+    class Meta:
+        model = PortfolioAsset
+        fields = ["id", "portfolio", "symbol", "quantity", "purchase_price", "purchase_date", "created_at"]
+        read_only_fields = fields
+
+
+class HoldingsImportInput(serializers.Serializer):
+    file = serializers.FileField(required=False, help_text="A CSV file (multipart upload).")
+    csv = serializers.CharField(
+        required=False, trim_whitespace=False, help_text="The CSV text, when not uploading a file."
+    )
+    dry_run = serializers.BooleanField(
+        required=False, default=False, help_text="Only check the rows and return the preview."
+    )
+
+    def validate(self, attrs):
+        if bool(attrs.get("file")) == bool(attrs.get("csv")):
+            raise serializers.ValidationError("Send either a CSV file ('file') or CSV text ('csv').")
+        return attrs
+
+
+class RowErrorOutput(serializers.Serializer):
+    line = serializers.IntegerField()
+    column = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class ImportRowOutput(serializers.Serializer):
+    line = serializers.IntegerField()
+    symbol = serializers.CharField()
+    quantity = serializers.DecimalField(max_digits=28, decimal_places=QUANTITY_PLACES)
+    purchase_price = serializers.DecimalField(max_digits=20, decimal_places=MONEY_PLACES)
+    purchase_date = serializers.DateField()
+
+
+class ImportPreviewOutput(serializers.Serializer):
+    valid = serializers.BooleanField()
+    rows = ImportRowOutput(many=True)
+    errors = RowErrorOutput(many=True)
+
+
+class ImportResultOutput(serializers.Serializer):
+    imported = serializers.IntegerField()
+    lots = LotOutput(many=True)
+
+
+class FigureOutput(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    value = serializers.FloatField(allow_null=True)
+    unit = serializers.ChoiceField(choices=["ratio", "number", "money"])
+    annualisation = serializers.CharField()
+    formula = serializers.CharField()
+
+
+class PositionOutput(serializers.Serializer):
+    symbol = serializers.CharField()
+    type = serializers.CharField()
+    quantity = serializers.DecimalField(max_digits=36, decimal_places=QUANTITY_PLACES)
+    cost = serializers.DecimalField(max_digits=48, decimal_places=8)
+    price = serializers.DecimalField(max_digits=20, decimal_places=MONEY_PLACES, allow_null=True)
+    price_date = serializers.DateField(allow_null=True)
+    market_value = serializers.DecimalField(max_digits=48, decimal_places=8, allow_null=True)
+    unrealised = serializers.DecimalField(max_digits=48, decimal_places=8, allow_null=True)
+    unrealised_pct = serializers.FloatField(allow_null=True)
+    weight = serializers.FloatField(allow_null=True)
+
+
+class ValuePointOutput(serializers.Serializer):
+    date = serializers.DateField()
+    value = serializers.FloatField()
+    benchmark_value = serializers.FloatField(allow_null=True)
+
+
+class PerformanceOutput(serializers.Serializer):
+    portfolio = serializers.UUIDField()
+    base_currency = serializers.CharField()
+    benchmark = serializers.CharField()
+    start = serializers.DateField(allow_null=True)
+    end = serializers.DateField(allow_null=True)
+    periods_per_year = serializers.IntegerField(help_text="252 (trading days) or 365 when the portfolio holds crypto.")
+    risk_free_rate = serializers.FloatField()
+    cost = serializers.DecimalField(max_digits=48, decimal_places=8)
+    market_value = serializers.DecimalField(max_digits=48, decimal_places=8)
+    unrealised = serializers.DecimalField(max_digits=48, decimal_places=8)
+    unrealised_pct = serializers.FloatField(allow_null=True)
+    figures = FigureOutput(many=True)
+    positions = PositionOutput(many=True)
+    series = ValuePointOutput(many=True)
+    notes = serializers.ListField(child=serializers.CharField())

@@ -1,0 +1,166 @@
+"""DRF face of portfolios and holdings: thin adapters around selectors and services."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from apps.portfolios import holdings_csv, selectors, services
+from apps.portfolios.access import OwnedPortfolioMixin
+from apps.portfolios.api import serializers as s
+from apps.portfolios.performance import DEFAULT_RISK_FREE_RATE
+from quantumvest.errors import ValidationFailed
+
+
+class PortfolioListView(GenericAPIView):
+    serializer_class = s.PortfolioOutput
+    search_fields = ["name"]
+    ordering_fields = ["name", "created_at", "updated_at"]
+
+    def get_queryset(self):
+        return selectors.portfolios_for_user(self.request.user)
+
+    @extend_schema(summary="List your portfolios", responses=s.PortfolioOutput(many=True))
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(s.PortfolioOutput(page, many=True).data)
+
+    @extend_schema(summary="Create a portfolio", request=s.PortfolioInput, responses={201: s.PortfolioOutput})
+    def post(self, request):
+        data = s.PortfolioInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        portfolio = services.create_portfolio(user=request.user, **data.validated_data)
+        return Response(s.PortfolioOutput(portfolio).data, status=status.HTTP_201_CREATED)
+
+
+class PortfolioDetailView(OwnedPortfolioMixin, GenericAPIView):
+    serializer_class = s.PortfolioOutput
+
+    @extend_schema(summary="One of your portfolios")
+    def get(self, request, portfolio_id):
+        return Response(s.PortfolioOutput(self.portfolio).data)
+
+    @extend_schema(summary="Replace a portfolio's name and currency", request=s.PortfolioInput)
+    def put(self, request, portfolio_id):
+        data = s.PortfolioInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        portfolio = services.update_portfolio(portfolio=self.portfolio, **data.validated_data)
+        return Response(s.PortfolioOutput(portfolio).data)
+
+    @extend_schema(summary="Rename a portfolio or change its currency", request=s.PortfolioPatchInput)
+    def patch(self, request, portfolio_id):
+        data = s.PortfolioPatchInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        portfolio = services.update_portfolio(portfolio=self.portfolio, **data.validated_data)
+        return Response(s.PortfolioOutput(portfolio).data)
+
+    @extend_schema(summary="Delete a portfolio and its lots", responses={204: None})
+    def delete(self, request, portfolio_id):
+        services.delete_portfolio(portfolio=self.portfolio)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class HoldingListView(OwnedPortfolioMixin, GenericAPIView):
+    serializer_class = s.LotOutput
+
+    @extend_schema(summary="The lots of a portfolio", responses=s.LotOutput(many=True))
+    def get(self, request, portfolio_id):
+        page = self.paginate_queryset(selectors.lots_of(self.portfolio))
+        return self.get_paginated_response(s.LotOutput(page, many=True).data)
+
+    @extend_schema(summary="Add a lot (a purchase)", request=s.LotInput, responses={201: s.LotOutput})
+    def post(self, request, portfolio_id):
+        data = s.LotInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        lot = services.add_lot(portfolio=self.portfolio, **data.validated_data)
+        return Response(s.LotOutput(lot).data, status=status.HTTP_201_CREATED)
+
+
+class HoldingDetailView(OwnedPortfolioMixin, GenericAPIView):
+    serializer_class = s.LotOutput
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.lot = get_object_or_404(self.portfolio.lots.select_related("asset"), pk=kwargs["lot_id"])
+
+    @extend_schema(summary="One lot")
+    def get(self, request, portfolio_id, lot_id):
+        return Response(s.LotOutput(self.lot).data)
+
+    @extend_schema(summary="Replace a lot", request=s.LotInput)
+    def put(self, request, portfolio_id, lot_id):
+        data = s.LotInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(s.LotOutput(services.update_lot(lot=self.lot, **data.validated_data)).data)
+
+    @extend_schema(summary="Change some fields of a lot", request=s.LotPatchInput)
+    def patch(self, request, portfolio_id, lot_id):
+        data = s.LotPatchInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(s.LotOutput(services.update_lot(lot=self.lot, **data.validated_data)).data)
+
+    @extend_schema(summary="Delete a lot", responses={204: None})
+    def delete(self, request, portfolio_id, lot_id):
+        services.delete_lot(lot=self.lot)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class HoldingImportView(OwnedPortfolioMixin, GenericAPIView):
+    serializer_class = s.HoldingsImportInput
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(
+        summary="Bulk import lots from CSV (symbol,quantity,purchase_price,purchase_date)",
+        description="All rows or none. With `dry_run` the rows are only checked and the preview is "
+        "returned. Errors answer 400 with `fields.rows` listing 'line N, column: reason'.",
+        request={"multipart/form-data": s.HoldingsImportInput, "application/json": s.HoldingsImportInput},
+        responses={201: s.ImportResultOutput, 200: s.ImportPreviewOutput},
+    )
+    def post(self, request, portfolio_id):
+        data = s.HoldingsImportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data.get("file")
+        try:
+            text = holdings_csv.decode(upload.read()) if upload else data.validated_data["csv"]
+        except ValueError as exc:
+            raise ValidationFailed(str(exc), fields={"file": [str(exc)]}) from exc
+        if data.validated_data["dry_run"]:
+            parsed = services.preview_holdings_import(text=text)
+            body = {"valid": parsed.ok, "rows": parsed.rows, "errors": [e.as_dict() for e in parsed.errors]}
+            return Response(s.ImportPreviewOutput(body).data)
+        lots = services.import_holdings(portfolio=self.portfolio, text=text)
+        return Response(
+            s.ImportResultOutput({"imported": len(lots), "lots": lots}).data, status=status.HTTP_201_CREATED
+        )
+
+
+class PerformanceView(OwnedPortfolioMixin, GenericAPIView):
+    serializer_class = s.PerformanceOutput
+
+    @extend_schema(
+        summary="Valuation and performance figures of a portfolio",
+        description="Each figure carries its label, formula and annualisation (252 trading days, or 365 "
+        "when the portfolio holds crypto). XIRR is a true internal rate of return on dated flows.",
+        parameters=[
+            OpenApiParameter("benchmark", str, description="Benchmark symbol (default SPY)."),
+            OpenApiParameter(
+                "risk_free_rate", float, description=f"Annual risk-free rate (default {DEFAULT_RISK_FREE_RATE})."
+            ),
+        ],
+    )
+    def get(self, request, portfolio_id):
+        benchmark = (request.query_params.get("benchmark") or selectors.DEFAULT_BENCHMARK).strip().upper()[:20]
+        raw_rate = request.query_params.get("risk_free_rate")
+        try:
+            rate = DEFAULT_RISK_FREE_RATE if raw_rate in (None, "") else float(raw_rate)
+            if not -0.5 < rate < 1:
+                raise ValueError
+        except ValueError as exc:
+            message = "A number between -0.5 and 1 (0.02 is 2 %)."
+            raise ValidationFailed(message, fields={"risk_free_rate": [message]}) from exc
+        report = selectors.performance_report(self.portfolio, benchmark=benchmark, risk_free_rate=rate)
+        return Response(s.PerformanceOutput(report).data)

@@ -1,0 +1,321 @@
+"""Portfolio performance figures: numerical code on arrays and frames, no ORM, no HTTP.
+
+Conventions (shown to users beside every figure):
+
+- A lot adds ``quantity × price`` to the portfolio value from its purchase date on; prices are the
+  daily (adjusted where the vendor adjusts) closes, carried forward over days an asset did not trade.
+  Before an asset's first price bar a lot is valued at its purchase price.
+- Each purchase is an external cash flow at the start of its day, at the purchase price. The daily
+  return is ``r_t = V_t / (V_{t-1} + F_t) − 1``: the money put in is never counted as a gain.
+- Annualisation: 365 periods a year when the portfolio holds a crypto asset (its calendar then has
+  every day, and stocks are carried over weekends), else 252 trading days.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+TRADING_DAYS = 252
+CALENDAR_DAYS = 365
+DEFAULT_RISK_FREE_RATE = 0.02
+
+
+@dataclass(frozen=True)
+class Lot:
+    symbol: str
+    quantity: float
+    price: float
+    purchase_date: date
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    value: float | None
+    unit: str  # "ratio" (0.12 = 12 %), "number" or "money"
+    annualisation: str
+    formula: str
+
+
+@dataclass
+class Performance:
+    figures: list[Figure]
+    periods_per_year: int
+    risk_free_rate: float
+    start: date | None
+    end: date | None
+    value: pd.Series  # portfolio value per day
+    benchmark_value: pd.Series  # the same purchases made in the benchmark instead
+    notes: list[str] = field(default_factory=list)
+
+    def figure(self, key: str) -> Figure:
+        return next(f for f in self.figures if f.key == key)
+
+
+# ---------------------------------------------------------------- the series
+
+
+def value_and_flows(lots: list[Lot], prices: pd.DataFrame, *, end: date | None = None) -> tuple[pd.Series, pd.Series]:
+    """Daily portfolio value and external inflows on the calendar of ``prices``.
+
+    ``prices`` is a wide frame of closes (one column per symbol, ``DatetimeIndex``). A purchase on
+    a day without a row lands on the next row. Returns ``(value, flows)`` from the first purchase.
+    """
+    if not lots:
+        empty = pd.Series(dtype=float, index=pd.DatetimeIndex([]))
+        return empty, empty
+    first = pd.Timestamp(min(lot.purchase_date for lot in lots))
+    index = prices.index[prices.index >= first]
+    if end is not None:
+        index = index[index <= pd.Timestamp(end)]
+    if len(index) == 0 or index[0] != first:
+        index = index.union(pd.DatetimeIndex([first]))
+    frame = prices.reindex(prices.index.union(index)).sort_index().ffill().reindex(index)
+
+    value = np.zeros(len(index))
+    flows = np.zeros(len(index))
+    for lot in lots:
+        start = int(index.searchsorted(pd.Timestamp(lot.purchase_date)))
+        if start >= len(index):
+            continue
+        column = frame[lot.symbol].to_numpy(dtype=float) if lot.symbol in frame else np.full(len(index), np.nan)
+        held = column[start:]
+        # Before the asset's first bar the lot is worth what was paid for it.
+        held = np.where(np.isnan(held), lot.price, held)
+        value[start:] += lot.quantity * held
+        flows[start] += lot.quantity * lot.price
+    return pd.Series(value, index=index), pd.Series(flows, index=index)
+
+
+def flow_adjusted_returns(value: pd.Series, flows: pd.Series) -> pd.Series:
+    """Daily returns with each day's inflow added at the start of the day: V_t / (V_{t-1} + F_t) − 1.
+
+    Chaining them gives the time-weighted return: every purchase opens a new sub-period.
+    """
+    previous = value.shift(1).fillna(0.0)
+    base = previous + flows
+    returns = value / base.where(base > 0) - 1.0
+    return returns.dropna()
+
+
+def benchmark_value(lots: list[Lot], benchmark: pd.Series, index: pd.DatetimeIndex) -> pd.Series:
+    """Value of making the same purchases (same money, same days) in the benchmark instead."""
+    if benchmark.empty or len(index) == 0:
+        return pd.Series(dtype=float, index=index)
+    prices = benchmark.reindex(benchmark.index.union(index)).sort_index().ffill().reindex(index)
+    units = np.zeros(len(index))
+    for lot in lots:
+        start = int(index.searchsorted(pd.Timestamp(lot.purchase_date)))
+        if start >= len(index) or np.isnan(prices.iloc[start]):
+            continue
+        units[start:] += lot.quantity * lot.price / prices.iloc[start]
+    return pd.Series(units * prices.to_numpy(dtype=float), index=index)
+
+
+# ---------------------------------------------------------------- the figures
+
+
+def time_weighted_return(returns: pd.Series) -> float | None:
+    """Product of (1 + r_t) − 1 over the sub-periods."""
+    if returns.empty:
+        return None
+    return float(np.prod(1.0 + returns.to_numpy()) - 1.0)
+
+
+def xirr(flows: list[tuple[date, float]]) -> float | None:
+    """Annual rate r with Σ CF_i / (1 + r)^((d_i − d_0) / 365) = 0 (Excel's XIRR convention).
+
+    Flows are signed from the investor's side: purchases negative, the current value positive.
+    Solved with Brent's method on a bracket, Newton's method as a fallback. ``None`` when no rate
+    exists (all flows on one day or of one sign).
+    """
+    flows = [(d, amount) for d, amount in flows if amount != 0]
+    if len(flows) < 2 or all(a > 0 for _, a in flows) or all(a < 0 for _, a in flows):
+        return None
+    d0 = min(d for d, _ in flows)
+    years = np.array([(d - d0).days / 365.0 for d, _ in flows])
+    amounts = np.array([a for _, a in flows])
+    if np.all(years == years[0]):
+        return None
+
+    def npv(rate: float) -> float:
+        return float(np.sum(amounts / np.power(1.0 + rate, years)))
+
+    low, high = -0.999999, 1.0
+    while npv(high) * npv(low) > 0 and high < 1e6:
+        high *= 10
+    if npv(high) * npv(low) <= 0:
+        return float(optimize.brentq(npv, low, high, xtol=1e-12, maxiter=500))
+    try:
+        rate = float(optimize.newton(npv, 0.1, maxiter=200))
+    except (RuntimeError, OverflowError):
+        return None
+    return rate if math.isfinite(rate) else None
+
+
+def annualised_volatility(returns: pd.Series, periods: int) -> float | None:
+    if len(returns) < 2:
+        return None
+    return float(returns.std(ddof=1) * math.sqrt(periods))
+
+
+def sharpe_ratio(returns: pd.Series, periods: int, risk_free_rate: float) -> float | None:
+    """mean(r − rf/N) / std(r) × √N."""
+    if len(returns) < 2:
+        return None
+    std = returns.std(ddof=1)
+    if not std:
+        return None
+    return float((returns - risk_free_rate / periods).mean() / std * math.sqrt(periods))
+
+
+def sortino_ratio(returns: pd.Series, periods: int, risk_free_rate: float) -> float | None:
+    """mean(r − rf/N) × N / (√(mean(min(0, r − rf/N)²)) × √N)."""
+    if len(returns) < 2:
+        return None
+    excess = returns - risk_free_rate / periods
+    downside = math.sqrt(float((excess.clip(upper=0.0) ** 2).mean()))
+    if not downside:
+        return None
+    return float(excess.mean() * periods / (downside * math.sqrt(periods)))
+
+
+def max_drawdown(returns: pd.Series) -> float | None:
+    """Worst fall of the time-weighted index from its running peak (a negative ratio)."""
+    if returns.empty:
+        return None
+    index = np.concatenate([[1.0], np.cumprod(1.0 + returns.to_numpy())])
+    peaks = np.maximum.accumulate(index)
+    return float(np.min(index / peaks - 1.0))
+
+
+def beta(returns: pd.Series, benchmark_returns: pd.Series) -> float | None:
+    """cov(r_p, r_b) / var(r_b) on the days both have a return."""
+    joined = pd.concat([returns, benchmark_returns], axis=1, join="inner").dropna()
+    if len(joined) < 2:
+        return None
+    variance = joined.iloc[:, 1].var(ddof=1)
+    if not variance:
+        return None
+    return float(joined.iloc[:, 0].cov(joined.iloc[:, 1]) / variance)
+
+
+def compute(
+    lots: list[Lot],
+    prices: pd.DataFrame,
+    benchmark: pd.Series,
+    *,
+    holds_crypto: bool,
+    valuation_date: date | None = None,
+    risk_free_rate: float = DEFAULT_RISK_FREE_RATE,
+) -> Performance:
+    """Every figure of the portfolio page, labelled, with its formula and annualisation."""
+    periods = CALENDAR_DAYS if holds_crypto else TRADING_DAYS
+    if not holds_crypto:
+        # Stock portfolios live on exchange days: drop days on which none of the holdings traded.
+        prices = prices.dropna(how="all")
+    value, flows = value_and_flows(lots, prices, end=valuation_date)
+    returns = flow_adjusted_returns(value, flows)
+    bench_value = benchmark_value(lots, benchmark, value.index)
+    # The benchmark's own daily return (from its prices), not the growth of money put into it.
+    bench_prices = benchmark.reindex(benchmark.index.union(value.index)).sort_index().ffill().reindex(value.index)
+    bench_returns = bench_prices.pct_change().dropna()
+
+    cost = float(sum(lot.quantity * lot.price for lot in lots))
+    current = float(value.iloc[-1]) if len(value) else None
+    end = value.index[-1].date() if len(value) else None
+    cash_flows = [(lot.purchase_date, -lot.quantity * lot.price) for lot in lots]
+    if current is not None and end is not None:
+        cash_flows.append((end, current))
+    n = "252" if periods == TRADING_DAYS else "365"
+    rf = f"{risk_free_rate:.2%}"
+    per_period = "daily returns r_t = V_t / (V_(t−1) + purchases_t) − 1"
+    figures = [
+        Figure(
+            "twr",
+            "Time-weighted return",
+            time_weighted_return(returns),
+            "ratio",
+            "cumulative, not annualised",
+            f"Π(1 + r_t) − 1 over {per_period}: each purchase starts a new sub-period, so money put in is not a gain.",
+        ),
+        Figure(
+            "xirr",
+            "Money-weighted return (XIRR)",
+            xirr(cash_flows),
+            "ratio",
+            "annual rate, actual/365 days",
+            "The rate r solving Σ CF_i / (1 + r)^(days_i / 365) = 0 with each purchase as a negative flow on its "
+            "date and today's market value as the final positive flow (Brent's method).",
+        ),
+        Figure(
+            "simple_return",
+            "Simple return",
+            (current - cost) / cost if current is not None and cost else None,
+            "ratio",
+            "cumulative, not annualised",
+            "(market value − cost) / cost, ignoring when the money went in.",
+        ),
+        Figure(
+            "volatility",
+            "Annualised volatility",
+            annualised_volatility(returns, periods),
+            "ratio",
+            f"× √{n}",
+            f"Sample standard deviation of {per_period}, × √{n}.",
+        ),
+        Figure(
+            "sharpe",
+            "Sharpe ratio",
+            sharpe_ratio(returns, periods, risk_free_rate),
+            "number",
+            f"× √{n}",
+            f"mean(r_t − rf/{n}) / std(r_t) × √{n}, risk-free rate rf = {rf} a year.",
+        ),
+        Figure(
+            "sortino",
+            "Sortino ratio",
+            sortino_ratio(returns, periods, risk_free_rate),
+            "number",
+            f"× √{n}",
+            f"mean(r_t − rf/{n}) × {n} / (√mean(min(0, r_t − rf/{n})²) × √{n}), rf = {rf} a year.",
+        ),
+        Figure(
+            "max_drawdown",
+            "Maximum drawdown",
+            max_drawdown(returns),
+            "ratio",
+            "none (a path measure)",
+            "The worst fall of the time-weighted index Π(1 + r_t) from its running peak.",
+        ),
+        Figure(
+            "beta",
+            "Beta to the benchmark",
+            beta(returns, bench_returns),
+            "number",
+            "none (a ratio of daily moments)",
+            "cov(r_portfolio, r_benchmark) / var(r_benchmark) on daily returns over the same days.",
+        ),
+    ]
+    notes = []
+    if len(returns) < 2:
+        notes.append("Fewer than two daily returns: volatility, Sharpe, Sortino and beta need more history.")
+    if benchmark.empty:
+        notes.append("The benchmark has no prices: beta and the comparison are not available.")
+    return Performance(
+        figures=figures,
+        periods_per_year=periods,
+        risk_free_rate=risk_free_rate,
+        start=value.index[0].date() if len(value) else None,
+        end=end,
+        value=value,
+        benchmark_value=bench_value,
+        notes=notes,
+    )

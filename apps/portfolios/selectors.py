@@ -1,0 +1,260 @@
+"""Reads of portfolios: the per-user lookups every face calls, holdings with their valuation, and
+the performance figures fed from the ORM.
+
+Every lookup of a portfolio or a lot by id goes through ``get_portfolio_for_user`` or
+``get_lot_for_user``: another user's object answers ``Http404``, exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, QuerySet
+from django.http import Http404
+
+from apps.assets.models import Asset, AssetType, PriceBar
+from apps.assets.selectors import close_frame, close_series
+from apps.portfolios import performance
+from apps.portfolios.models import Portfolio, PortfolioAsset
+
+DEFAULT_BENCHMARK = "SPY"
+
+
+def _as_uuid(value) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise Http404("No such portfolio.") from exc
+
+
+def portfolios_for_user(user) -> QuerySet[Portfolio]:
+    """The user's own portfolios only, with their number of lots."""
+    if not getattr(user, "is_authenticated", False):
+        return Portfolio.objects.none()
+    return Portfolio.objects.filter(user=user).annotate(lot_count=Count("lots")).order_by("name", "id")
+
+
+def get_portfolio_for_user(user, portfolio_id) -> Portfolio:
+    """The user's portfolio ``portfolio_id``; ``Http404`` for a missing id or another user's portfolio."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404("No such portfolio.")
+    try:
+        return Portfolio.objects.get(pk=_as_uuid(portfolio_id), user=user)
+    except Portfolio.DoesNotExist as exc:
+        raise Http404("No such portfolio.") from exc
+
+
+def get_lot_for_user(user, portfolio_id, lot_id) -> PortfolioAsset:
+    """The lot ``lot_id`` of the user's portfolio ``portfolio_id``; ``Http404`` otherwise."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404("No such lot.")
+    try:
+        return PortfolioAsset.objects.select_related("portfolio", "asset").get(
+            pk=_as_uuid(lot_id), portfolio_id=_as_uuid(portfolio_id), portfolio__user=user
+        )
+    except PortfolioAsset.DoesNotExist as exc:
+        raise Http404("No such lot.") from exc
+
+
+def lots_of(portfolio: Portfolio) -> QuerySet[PortfolioAsset]:
+    return portfolio.lots.select_related("asset").order_by("asset_id", "purchase_date", "created_at", "id")
+
+
+def existing_symbols(symbols: set[str]) -> set[str]:
+    return set(Asset.objects.filter(id__in=symbols).values_list("id", flat=True))
+
+
+def latest_closes(symbols: set[str]) -> dict[str, tuple[Decimal, date]]:
+    """Latest close and its date per symbol, in one query (PostgreSQL ``DISTINCT ON``)."""
+    rows = (
+        PriceBar.objects.filter(asset_id__in=symbols)
+        .order_by("asset_id", "-date")
+        .distinct("asset_id")
+        .values_list("asset_id", "close", "date")
+    )
+    return {symbol: (close, day) for symbol, close, day in rows}
+
+
+@dataclass
+class Position:
+    """Every lot of one asset, aggregated; money is Decimal."""
+
+    asset: Asset
+    lots: list[PortfolioAsset] = field(default_factory=list)
+    quantity: Decimal = Decimal(0)
+    cost: Decimal = Decimal(0)
+    price: Decimal | None = None
+    price_date: date | None = None
+    weight: Decimal | None = None
+
+    @property
+    def average_price(self) -> Decimal:
+        return self.cost / self.quantity if self.quantity else Decimal(0)
+
+    @property
+    def market_value(self) -> Decimal | None:
+        return None if self.price is None else self.quantity * self.price
+
+    @property
+    def unrealised(self) -> Decimal | None:
+        value = self.market_value
+        return None if value is None else value - self.cost
+
+    @property
+    def unrealised_pct(self) -> Decimal | None:
+        gain = self.unrealised
+        return None if gain is None or not self.cost else gain / self.cost
+
+
+@dataclass
+class Holdings:
+    portfolio: Portfolio
+    positions: list[Position]
+    cost: Decimal
+    market_value: Decimal
+    unpriced: list[str]
+    currency_mismatch: list[str]
+
+    @property
+    def unrealised(self) -> Decimal:
+        return self.market_value - self.priced_cost
+
+    @property
+    def priced_cost(self) -> Decimal:
+        return sum((p.cost for p in self.positions if p.price is not None), Decimal(0))
+
+    @property
+    def unrealised_pct(self) -> Decimal | None:
+        return self.unrealised / self.priced_cost if self.priced_cost else None
+
+    @property
+    def lot_count(self) -> int:
+        return sum(len(p.lots) for p in self.positions)
+
+    def allocation_by_asset(self) -> list[dict]:
+        return [
+            {"name": p.asset.id, "value": float(p.market_value)} for p in self.positions if p.market_value is not None
+        ]
+
+    def allocation_by_type(self) -> list[dict]:
+        totals: dict[str, Decimal] = defaultdict(Decimal)
+        for p in self.positions:
+            if p.market_value is not None:
+                totals[AssetType(p.asset.type).label] += p.market_value
+        return [{"name": name, "value": float(value)} for name, value in sorted(totals.items())]
+
+    @property
+    def holds_crypto(self) -> bool:
+        return any(p.asset.type == AssetType.CRYPTO for p in self.positions)
+
+
+def holdings(portfolio: Portfolio) -> Holdings:
+    """Lots aggregated per asset and valued at each asset's latest close. Two queries whatever the
+    number of lots. Market value assumes the asset is priced in the portfolio's base currency (no FX
+    data yet): assets in another currency are listed in ``currency_mismatch``."""
+    positions: dict[str, Position] = {}
+    for lot in lots_of(portfolio):
+        position = positions.setdefault(lot.asset_id, Position(asset=lot.asset))
+        position.lots.append(lot)
+        position.quantity += lot.quantity
+        position.cost += lot.quantity * lot.purchase_price
+    closes = latest_closes(set(positions)) if positions else {}
+    for symbol, position in positions.items():
+        if symbol in closes:
+            position.price, position.price_date = closes[symbol]
+    market_value = sum((p.market_value for p in positions.values() if p.market_value is not None), Decimal(0))
+    for position in positions.values():
+        if position.market_value is not None and market_value:
+            position.weight = position.market_value / market_value
+    ordered = sorted(positions.values(), key=lambda p: (-(p.market_value or 0), p.asset.id))
+    return Holdings(
+        portfolio=portfolio,
+        positions=ordered,
+        cost=sum((p.cost for p in ordered), Decimal(0)),
+        market_value=market_value,
+        unpriced=[p.asset.id for p in ordered if p.price is None],
+        currency_mismatch=[p.asset.id for p in ordered if p.asset.currency != portfolio.base_currency],
+    )
+
+
+def benchmark_choices() -> list[str]:
+    """Symbols with prices, offered as benchmarks (the index/ETF ones first)."""
+    kinds = [AssetType.INDEX, AssetType.ETF]
+    assets = Asset.objects.filter(bars__isnull=False).distinct().values_list("id", "type")
+    return [symbol for symbol, _ in sorted(assets, key=lambda row: (row[1] not in kinds, row[0]))]
+
+
+def portfolio_performance(
+    portfolio: Portfolio,
+    *,
+    benchmark: str = DEFAULT_BENCHMARK,
+    risk_free_rate: float = performance.DEFAULT_RISK_FREE_RATE,
+    positions: Holdings | None = None,
+) -> performance.Performance:
+    """Performance figures from the lots and the price history; a constant number of queries."""
+    book = positions or holdings(portfolio)
+    lots = [
+        performance.Lot(lot.asset_id, float(lot.quantity), float(lot.purchase_price), lot.purchase_date)
+        for position in book.positions
+        for lot in position.lots
+    ]
+    if not lots:
+        empty = close_frame([])
+        return performance.compute([], empty, close_series(benchmark), holds_crypto=False)
+    # A few days before the first purchase, so that a purchase on a holiday finds the last close.
+    start = min(lot.purchase_date for lot in lots) - timedelta(days=10)
+    prices = close_frame([p.asset.id for p in book.positions], start=start)
+    bench = close_series(benchmark, start=start)
+    return performance.compute(lots, prices, bench, holds_crypto=book.holds_crypto, risk_free_rate=risk_free_rate)
+
+
+def performance_report(
+    portfolio: Portfolio,
+    *,
+    benchmark: str = DEFAULT_BENCHMARK,
+    risk_free_rate: float = performance.DEFAULT_RISK_FREE_RATE,
+) -> dict:
+    """Valuation, labelled figures and the value series, in the shape of ``PerformanceOutput``."""
+    book = holdings(portfolio)
+    perf = portfolio_performance(portfolio, benchmark=benchmark, risk_free_rate=risk_free_rate, positions=book)
+    bench = perf.benchmark_value.reindex(perf.value.index)
+    return {
+        "holdings": book,
+        "performance": perf,
+        "portfolio": portfolio.id,
+        "base_currency": portfolio.base_currency,
+        "benchmark": benchmark,
+        "start": perf.start,
+        "end": perf.end,
+        "periods_per_year": perf.periods_per_year,
+        "risk_free_rate": perf.risk_free_rate,
+        "cost": book.cost,
+        "market_value": book.market_value,
+        "unrealised": book.unrealised,
+        "unrealised_pct": book.unrealised_pct,
+        "figures": perf.figures,
+        "positions": [
+            {
+                "symbol": p.asset.id,
+                "type": p.asset.type,
+                "quantity": p.quantity,
+                "cost": p.cost,
+                "price": p.price,
+                "price_date": p.price_date,
+                "market_value": p.market_value,
+                "unrealised": p.unrealised,
+                "unrealised_pct": p.unrealised_pct,
+                "weight": p.weight,
+            }
+            for p in book.positions
+        ],
+        "series": [
+            {"date": when.date(), "value": value, "benchmark_value": None if b != b else b}
+            for (when, value), b in zip(perf.value.items(), bench.to_numpy(), strict=True)
+        ],
+        "notes": perf.notes,
+    }

@@ -1,0 +1,169 @@
+"""Portfolio and holdings use cases. Every face (pages, API, admin) calls these.
+
+Callers pass objects they obtained through ``apps.portfolios.selectors`` (which checks ownership);
+these functions never take a portfolio id from user input, so a lot cannot be attached to another
+user's portfolio.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.assets.models import Asset
+from apps.portfolios import holdings_csv, selectors
+from apps.portfolios.models import Portfolio, PortfolioAsset
+from quantumvest.errors import Conflict, ValidationFailed
+
+NAME_TAKEN = "You already have a portfolio with this name."
+
+
+def _fields(exc: ValidationError) -> dict[str, list[str]]:
+    return {("non_field_errors" if k == "__all__" else k): list(v) for k, v in exc.message_dict.items()}
+
+
+def _check(obj, *, exclude: list[str] | None = None) -> None:
+    try:
+        obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        fields = _fields(exc)
+        first = next(iter(fields.values()))[0]
+        raise ValidationFailed(first, fields=fields) from exc
+
+
+def _save_portfolio(portfolio: Portfolio) -> Portfolio:
+    if Portfolio.objects.filter(user=portfolio.user, name__iexact=portfolio.name).exclude(pk=portfolio.pk).exists():
+        raise Conflict(NAME_TAKEN, fields={"name": [NAME_TAKEN]}, code="name_taken")
+    try:
+        with transaction.atomic():
+            portfolio.save()
+    except IntegrityError as exc:  # a concurrent request took the name
+        raise Conflict(NAME_TAKEN, fields={"name": [NAME_TAKEN]}, code="name_taken") from exc
+    return portfolio
+
+
+@transaction.atomic
+def create_portfolio(*, user, name: str, base_currency: str = "USD") -> Portfolio:
+    """A new empty portfolio. Raises ``ValidationFailed`` for a bad name or currency and ``Conflict``
+    (field ``name``) when the user already has a portfolio of that name, whatever its case."""
+    portfolio = Portfolio(user=user, name=(name or "").strip(), base_currency=(base_currency or "").strip().upper())
+    _check(portfolio, exclude=["user"])
+    return _save_portfolio(portfolio)
+
+
+@transaction.atomic
+def update_portfolio(*, portfolio: Portfolio, name: str | None = None, base_currency: str | None = None) -> Portfolio:
+    """Rename and/or change the base currency; same errors as ``create_portfolio``."""
+    if name is not None:
+        portfolio.name = name.strip()
+    if base_currency is not None:
+        portfolio.base_currency = base_currency.strip().upper()
+    _check(portfolio, exclude=["user"])
+    return _save_portfolio(portfolio)
+
+
+@transaction.atomic
+def delete_portfolio(*, portfolio: Portfolio) -> None:
+    """Delete the portfolio and its lots."""
+    portfolio.delete()
+
+
+def _asset(symbol: str) -> Asset:
+    symbol = (symbol or "").strip().upper()
+    asset = Asset.objects.filter(pk=symbol).first()
+    if asset is None:
+        message = f"Unknown symbol '{symbol[:20]}'." if symbol else "This field is required."
+        raise ValidationFailed(message, fields={"symbol": [message]}, code="unknown_symbol")
+    return asset
+
+
+@transaction.atomic
+def add_lot(
+    *, portfolio: Portfolio, symbol: str, quantity: Decimal, purchase_price: Decimal, purchase_date: date
+) -> PortfolioAsset:
+    """Record a purchase. Raises ``ValidationFailed`` with field errors for an unknown symbol, a
+    non-positive quantity or price, too many digits, or a purchase date in the future."""
+    lot = PortfolioAsset(
+        portfolio=portfolio,
+        asset=_asset(symbol),
+        quantity=quantity,
+        purchase_price=purchase_price,
+        purchase_date=purchase_date,
+    )
+    _check(lot)
+    lot.save()
+    Portfolio.objects.filter(pk=portfolio.pk).update(updated_at=timezone.now())
+    return lot
+
+
+@transaction.atomic
+def update_lot(
+    *,
+    lot: PortfolioAsset,
+    symbol: str | None = None,
+    quantity: Decimal | None = None,
+    purchase_price: Decimal | None = None,
+    purchase_date: date | None = None,
+) -> PortfolioAsset:
+    """Change a lot's fields (its portfolio never changes); same errors as ``add_lot``."""
+    if symbol is not None:
+        lot.asset = _asset(symbol)
+    if quantity is not None:
+        lot.quantity = quantity
+    if purchase_price is not None:
+        lot.purchase_price = purchase_price
+    if purchase_date is not None:
+        lot.purchase_date = purchase_date
+    _check(lot)
+    lot.save()
+    Portfolio.objects.filter(pk=lot.portfolio_id).update(updated_at=timezone.now())
+    return lot
+
+
+@transaction.atomic
+def delete_lot(*, lot: PortfolioAsset) -> None:
+    portfolio_id = lot.portfolio_id
+    lot.delete()
+    Portfolio.objects.filter(pk=portfolio_id).update(updated_at=timezone.now())
+
+
+def preview_holdings_import(*, text: str) -> holdings_csv.ParsedHoldings:
+    """Parse and check a holdings CSV without writing anything."""
+    return holdings_csv.parse(text, known_symbols=selectors.existing_symbols, today=timezone.localdate())
+
+
+@transaction.atomic
+def import_holdings(*, portfolio: Portfolio, text: str) -> list[PortfolioAsset]:
+    """Add every lot of the CSV, or none: any row error raises ``ValidationFailed`` whose ``fields``
+    hold ``rows`` (a list of "line N, column: reason" messages) and nothing is written."""
+    parsed = preview_holdings_import(text=text)
+    if not parsed.ok:
+        messages = [f"line {e.line}" + (f", {e.column}" if e.column else "") + f": {e.reason}" for e in parsed.errors]
+        raise ValidationFailed(
+            f"The file has {len(parsed.errors)} error(s); nothing was imported.",
+            fields={"rows": messages},
+            code="invalid_csv",
+        )
+    lots = [
+        PortfolioAsset(
+            portfolio=portfolio,
+            asset_id=row.symbol,
+            quantity=row.quantity,
+            purchase_price=row.purchase_price,
+            purchase_date=row.purchase_date,
+        )
+        for row in parsed.rows
+    ]
+    created = PortfolioAsset.objects.bulk_create(lots)
+    Portfolio.objects.filter(pk=portfolio.pk).update(updated_at=timezone.now())
+    return created
+
+
+def export_holdings(*, portfolio: Portfolio) -> str:
+    """The portfolio's lots as CSV text that ``import_holdings`` reads back; formula-safe."""
+    rows = selectors.lots_of(portfolio).values_list("asset_id", "quantity", "purchase_price", "purchase_date")
+    return holdings_csv.export(rows)

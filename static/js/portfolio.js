@@ -1,0 +1,83 @@
+/* Portfolio page charts (Apache ECharts, vendored). Data comes from the json_script element named
+ * by data-portfolio-charts; QV.onLoad re-runs this for the performance fragment htmx swaps in.
+ */
+(function () {
+  "use strict";
+
+  const charts = new Map();
+
+  function money(value, currency) {
+    return Number(value).toLocaleString(undefined, { maximumFractionDigits: 0 }) + " " + currency;
+  }
+
+  function pie(data, currency) {
+    return {
+      tooltip: {
+        trigger: "item",
+        formatter: function (p) {
+          return p.name + ": " + money(p.value, currency) + " (" + p.percent.toFixed(1) + " %)";
+        },
+      },
+      series: [{ type: "pie", radius: ["40%", "70%"], data: data, label: { formatter: "{b} {d}%" } }],
+    };
+  }
+
+  function line(data) {
+    return {
+      tooltip: { trigger: "axis" },
+      legend: { data: ["Portfolio", "Same purchases in " + data.benchmark] },
+      grid: { left: 70, right: 20, top: 40, bottom: 60 },
+      xAxis: { type: "category", data: data.dates },
+      yAxis: { type: "value", scale: true, name: data.currency },
+      dataZoom: [{ type: "inside" }, { type: "slider" }],
+      series: [
+        { name: "Portfolio", type: "line", showSymbol: false, data: data.value },
+        { name: "Same purchases in " + data.benchmark, type: "line", showSymbol: false, data: data.benchmark_value },
+      ],
+    };
+  }
+
+  function draw(container) {
+    const source = document.getElementById(container.dataset.portfolioCharts);
+    if (!source) return;
+    const data = JSON.parse(source.textContent);
+    container.querySelectorAll("[data-chart]").forEach(function (element) {
+      if (!window.echarts) {
+        element.textContent = "Charts need the ECharts library, which did not load.";
+        return;
+      }
+      const previous = charts.get(element);
+      if (previous) previous.dispose();
+      const chart = window.echarts.init(element);
+      const kind = element.dataset.chart;
+      if (kind === "value") {
+        if (!data.dates.length) {
+          element.textContent = "No history yet.";
+          chart.dispose();
+          return;
+        }
+        chart.setOption(line(data));
+      } else {
+        if (!data[kind].length) {
+          element.textContent = "No priced holdings yet.";
+          chart.dispose();
+          return;
+        }
+        chart.setOption(pie(data[kind], data.currency));
+      }
+      charts.set(element, chart);
+    });
+  }
+
+  window.QV.onLoad(function (root) {
+    const scope = root.querySelectorAll ? root : document;
+    if (scope.matches && scope.matches("[data-portfolio-charts]")) draw(scope);
+    scope.querySelectorAll("[data-portfolio-charts]").forEach(draw);
+  });
+
+  window.addEventListener("resize", function () {
+    charts.forEach(function (chart) {
+      chart.resize();
+    });
+  });
+})();
