@@ -6,7 +6,8 @@ Every API error answers ``{"detail": str, "code": str, "fields": {field: [messag
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -76,6 +77,50 @@ def exception_handler(exc, context):
         code = str(detail.get("code", code))
         detail = detail.get("detail", "")
     response.data = error_body(str(detail), code)
-    if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS and getattr(exc, "wait", None):
+    if isinstance(exc, exceptions.Throttled) and exc.wait:
         response.data["detail"] = f"Too many requests. Try again in {int(exc.wait) + 1} seconds."
     return response
+
+
+class LockedOut(exceptions.APIException):
+    """Too many failed logins for this account from this address (django-axes lockout)."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked_out"
+
+    def __init__(self, detail: str, *, retry_after: int):
+        super().__init__(detail)
+        self.wait = retry_after  # DRF's handler turns it into a Retry-After header
+
+
+# --- Non-DRF errors under /api/: the same shape instead of an HTML page ---------------------------
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def handler400(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(error_body("Bad request.", "bad_request"), status=400)
+    return defaults.bad_request(request, exception)
+
+
+def handler403(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(
+            error_body(str(exceptions.PermissionDenied.default_detail), "permission_denied"), status=403
+        )
+    return defaults.permission_denied(request, exception)
+
+
+def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(error_body(str(exceptions.NotFound.default_detail), "not_found"), status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(error_body("Server error. It has been logged.", "server_error"), status=500)
+    return defaults.server_error(request)

@@ -191,7 +191,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
 AXES_USERNAME_CALLABLE = "apps.accounts.lockout.username_from_request"
-AXES_IPWARE_PROXY_COUNT = env.integer("DJANGO_PROXY_COUNT", 0)
+# Client address for lockout and throttling alike: REMOTE_ADDR, or the address that the last of
+# DJANGO_PROXY_COUNT trusted proxies appended to X-Forwarded-For (anything before it is spoofable).
+PROXY_COUNT = env.integer("DJANGO_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "apps.accounts.lockout.client_ip"
 
 # --- API ------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -215,28 +218,28 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "quantumvest.api.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "quantumvest.api.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "quantumvest.schema.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {
         "auth": env.string("API_AUTH_THROTTLE_RATE", "20/min"),
         "user": env.string("API_USER_THROTTLE_RATE", "2000/hour"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "NUM_PROXIES": PROXY_COUNT,
 }
 
 JWT_SIGNING_KEY = env.secret(
     "JWT_SIGNING_KEY",
     hashlib.sha256(f"jwt:{SECRET_KEY}".encode()).hexdigest() if DEBUG else env.REQUIRED,
 )
-SIMPLE_JWT = {
-    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.integer("JWT_ACCESS_MINUTES", 5)),
-    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.integer("JWT_REFRESH_DAYS", 7)),
-    "ROTATE_REFRESH_TOKENS": True,
 if JWT_SIGNING_KEY == SECRET_KEY:
     raise ImproperlyConfigured("JWT_SIGNING_KEY must differ from DJANGO_SECRET_KEY.")
 if not DEBUG and len(JWT_SIGNING_KEY) < 32:
     raise ImproperlyConfigured("JWT_SIGNING_KEY must be at least 32 characters (HS256 needs a 256-bit key).")
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.integer("JWT_ACCESS_MINUTES", 5)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.integer("JWT_REFRESH_DAYS", 7)),
+    "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
-    "UPDATE_LAST_LOGIN": True,
     "ALGORITHM": "HS256",
     "SIGNING_KEY": JWT_SIGNING_KEY,
     "AUTH_HEADER_TYPES": ("Bearer",),
@@ -244,11 +247,9 @@ if not DEBUG and len(JWT_SIGNING_KEY) < 32:
     "USER_ID_CLAIM": "user_id",
     "LEEWAY": 0,
     # Every token carries a hash of the password it was issued under: a password change
-    # invalidates all earlier tokens.
+    # invalidates all earlier tokens (access tokens here, refresh tokens in apps.accounts.api.tokens).
     "CHECK_REVOKE_TOKEN": True,
     "REVOKE_TOKEN_CLAIM": "hash_password",
-    "TOKEN_OBTAIN_SERIALIZER": "apps.accounts.api.serializers.TokenObtainSerializer",
-    "TOKEN_REFRESH_SERIALIZER": "apps.accounts.api.serializers.TokenRefreshSerializer",
 }
 
 SPECTACULAR_SETTINGS = {

@@ -22,3 +22,9 @@ urlpatterns = [
     path("portfolios/", include("apps.portfolios.urls")),
     path("", include("apps.accounts.home_urls")),
 ]
+
+# Under /api/ these answer in the API's error shape; elsewhere Django's templates (403/404/500.html).
+handler400 = "quantumvest.api.handler400"
+handler403 = "quantumvest.api.handler403"
+handler404 = "quantumvest.api.handler404"
+handler500 = "quantumvest.api.handler500"

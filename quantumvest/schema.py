@@ -1,0 +1,55 @@
+"""OpenAPI wiring: the error shape as a schema component, and error responses on every operation.
+
+Kept apart from ``quantumvest.api``, which DRF imports while its own modules are still loading.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape of the API."""
+
+    detail = serializers.CharField(help_text="A sentence for humans.")
+    code = serializers.CharField(help_text="A stable machine-readable code, e.g. `token_not_valid`.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages per input field; empty when the error is not about one field.",
+    )
+
+
+def error_response(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=ErrorSerializer, description=description)
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """Documents the error responses every endpoint can give, in the one error shape.
+
+    An operation's own ``extend_schema(responses=...)`` wins over these defaults.
+    """
+
+    def _error_responses(self) -> dict[str, str]:
+        view = self.view
+        errors: dict[str, str] = {}
+        if self.method in ("POST", "PUT", "PATCH"):
+            errors["400"] = "Invalid input: `fields` names each field with its messages."
+        public = all(isinstance(permission, AllowAny) for permission in view.get_permissions())
+        if not public:
+            errors["401"] = "Missing, invalid, expired or revoked credentials."
+            errors["403"] = "Authenticated but not allowed."
+        if "{" in self.path:
+            errors["404"] = "Not found, or not yours."
+        if view.get_throttles():
+            errors["429"] = "Too many requests: wait for the number of seconds in `Retry-After`."
+        return errors
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code, description in self._error_responses().items():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(error_response(description), code, direction=direction)
+        return responses
