@@ -20,6 +20,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from quantumvest.jobs import Job
+
 QUANTITY_PLACES = 8
 MONEY_PLACES = 8
 POSITIVE = Decimal("0.00000001")
@@ -92,3 +94,66 @@ class PortfolioAsset(models.Model):
     @property
     def cost(self) -> Decimal:
         return self.quantity * self.purchase_price
+
+
+class Objective(models.TextChoices):
+    MAX_SHARPE = "max_sharpe", "Maximum Sharpe ratio"
+    MIN_VOLATILITY = "min_volatility", "Minimum volatility"
+    EFFICIENT_RISK = "efficient_risk", "Highest return for a target volatility"
+    EFFICIENT_RETURN = "efficient_return", "Lowest volatility for a target return"
+    MAX_QUADRATIC_UTILITY = "max_quadratic_utility", "Maximum quadratic utility"
+    HRP = "hrp", "Hierarchical risk parity"
+    BLACK_LITTERMAN = "black_litterman", "Black-Litterman with QuantumVest predictions"
+
+
+class OptimizationRun(Job):
+    """One optimisation of a portfolio: its inputs, the in-sample result and the trades to reach it.
+
+    ``expected_return``, ``volatility`` and ``sharpe`` are in-sample: computed with the same
+    estimates the optimiser used. Out-of-sample figures live in ``backtest``. Floats are ratios;
+    money (``leftover_cash``) is Decimal, quantities in ``allocation`` and ``trades`` are strings
+    of Decimals.
+    """
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="optimization_runs")
+    objective = models.CharField(max_length=32, choices=Objective.choices)
+    inputs = models.JSONField(default=dict)
+    weights = models.JSONField(default=dict, blank=True)
+    expected_return = models.FloatField(null=True, blank=True)
+    volatility = models.FloatField(null=True, blank=True)
+    sharpe = models.FloatField(null=True, blank=True)
+    frontier = models.JSONField(default=list, blank=True)
+    markers = models.JSONField(default=dict, blank=True, help_text="Current portfolio, recommendation and 1/N.")
+    allocation = models.JSONField(default=dict, blank=True)
+    leftover_cash = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
+    trades = models.JSONField(default=list, blank=True)
+    backtest = models.JSONField(null=True, blank=True)
+    notes = models.JSONField(default=list, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    error_fields = models.JSONField(default=dict, blank=True)
+
+    class Meta(Job.Meta):
+        constraints = [
+            Job.state_constraint("portfolios_optimizationrun_state_valid"),
+            models.CheckConstraint(
+                condition=models.Q(objective__in=Objective.values), name="portfolios_optimizationrun_objective_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["portfolio", "-created_at"], name="portfolios_optrun_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.get_objective_display()} for {self.portfolio_id} ({self.state})"
+
+
+class BacktestRun(Job):
+    """A walk-forward backtest of optimiser settings on a portfolio's universe; figures in ``result``."""
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="backtest_runs")
+    inputs = models.JSONField(default=dict)
+    error_fields = models.JSONField(default=dict, blank=True)
+
+    class Meta(Job.Meta):
+        constraints = [Job.state_constraint("portfolios_backtestrun_state_valid")]
+
+    def __str__(self) -> str:
+        return f"Backtest for {self.portfolio_id} ({self.state})"
