@@ -51,6 +51,7 @@ lint: dev-deps
 check: dev-deps
 	$(PROD_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(PROD_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+	$(PROD_ENV) $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 pytest: dev-deps
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) PYTHON=$(PY) scripts/ensure-services
