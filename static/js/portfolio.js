@@ -18,7 +18,8 @@
           return p.name + ": " + money(p.value, currency) + " (" + p.percent.toFixed(1) + " %)";
         },
       },
-      series: [{ type: "pie", radius: ["40%", "70%"], data: data, label: { formatter: "{b} {d}%" } }],
+      legend: { type: "scroll", bottom: 0 },
+      series: [{ type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"], data: data, label: { formatter: "{b}\n{d}%" } }],
     };
   }
 
@@ -37,7 +38,17 @@
     };
   }
 
+  function forgetDetached() {
+    charts.forEach(function (chart, element) {
+      if (!document.body.contains(element)) {
+        chart.dispose();
+        charts.delete(element);
+      }
+    });
+  }
+
   function draw(container) {
+    forgetDetached();
     const source = document.getElementById(container.dataset.portfolioCharts);
     if (!source) return;
     const data = JSON.parse(source.textContent);
