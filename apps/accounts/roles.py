@@ -24,6 +24,7 @@ ROLE_PERMISSIONS: dict[str, list[str] | str] = {
         "assets.view_pricebar",
         "assets.add_pricebar",
         "assets.change_pricebar",
+        "assets.view_importjob",
         # Users' holdings: analysts read them in the admin, they never edit them.
         "portfolios.view_portfolio",
         "portfolios.view_portfolioasset",

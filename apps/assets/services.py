@@ -30,7 +30,7 @@ from apps.assets.importing.upsert import upsert_bars
 from apps.assets.importing.validation import Bar, Problem, layout_for, validate_rows
 from apps.assets.models import Asset, AssetType, ImportFormat, ImportJob
 from quantumvest import jobs
-from quantumvest.errors import PermissionDenied, ValidationFailed
+from quantumvest.errors import NotFound, PermissionDenied, ValidationFailed
 
 logger = logging.getLogger(__name__)
 
@@ -322,3 +322,15 @@ def load_demo(*, directory: Path | None = None, progress: Progress | None = None
                 import_price_file(directory / demo.filename, format=demo.format, symbol=demo.symbol, progress=progress)
             )
     return reports
+
+
+def get_import_job_for_user(job_id, user) -> ImportJob:
+    """The user's own import job; ``NotFound`` for anyone else's (or a missing one)."""
+    job = ImportJob.objects.filter(pk=job_id, user=user).first()
+    if job is None:
+        raise NotFound("No such import job.")
+    return job
+
+
+def recent_import_jobs(user, limit: int = 10) -> list[ImportJob]:
+    return list(ImportJob.objects.filter(user=user).order_by("-created_at")[:limit])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.assets.api import views
+from apps.assets.api import importing, views
 
 app_name = "assets-api"
 
@@ -9,4 +9,6 @@ urlpatterns = [
     path("assets/<str:symbol>/", views.AssetDetailView.as_view(), name="detail"),
     path("assets/<str:symbol>/prices/", views.PricesView.as_view(), name="prices"),
     path("assets/<str:symbol>/stats/", views.StatsView.as_view(), name="stats"),
+    path("assets/<str:symbol>/prices/import/", importing.AssetPriceImportView.as_view(), name="prices-import"),
+    path("prices/import/", importing.WidePriceImportView.as_view(), name="wide-prices-import"),
 ]

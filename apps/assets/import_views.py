@@ -1,0 +1,84 @@
+"""HTML face of price imports for analysts: the upload page and the job page (polled by htmx).
+
+Kept apart from ``views.py`` (the browsing pages) because it is a different audience and use case.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from apps.assets import services
+from apps.assets.forms import PriceImportForm
+from quantumvest.errors import DomainError, NotFound
+
+# Multipart overhead allowed on top of the file size limit before the body is refused unread.
+MULTIPART_SLACK = 64 * 1024
+
+
+def _require_analyst(request: HttpRequest) -> None:
+    if not request.user.is_analyst:
+        raise PermissionDenied("Importing prices needs the analyst role.")
+
+
+def upload_too_large(request: HttpRequest) -> bool:
+    """Judge the declared body size before Django parses (and spools) the upload."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > settings.QV_IMPORT_MAX_BYTES + MULTIPART_SLACK
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def price_import(request: HttpRequest) -> HttpResponse:
+    """Upload a price file; it is imported by a Celery job whose page shows progress and the report."""
+    _require_analyst(request)
+    template = "assets/import.html#panel" if request.htmx else "assets/import.html"
+    status, job = 200, None
+    if request.method == "POST":
+        if upload_too_large(request):
+            form = PriceImportForm()
+            form.add_error(None, f"The file is larger than the limit of {settings.QV_IMPORT_MAX_BYTES:,} bytes.")
+            return render(request, template, _context(request, form), status=413)
+        form = PriceImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            options = {key: value for key, value in form.cleaned_data.items() if key != "file"}
+            try:
+                job = services.queue_import_job(upload=form.cleaned_data["file"], by=request.user, **options)
+            except DomainError as exc:
+                form.add_error("file", exc.detail)
+            else:
+                if not request.htmx:
+                    return redirect("assets:import-job", job_id=job.pk, permanent=False)
+                form = PriceImportForm()
+        if form.errors:
+            status = 422
+    else:
+        form = PriceImportForm()
+    return render(request, template, _context(request, form, job), status=status)
+
+
+def _context(request: HttpRequest, form: PriceImportForm, job=None) -> dict:
+    return {"form": form, "job": job, "recent_jobs": services.recent_import_jobs(request.user)}
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def import_job(request: HttpRequest, job_id) -> HttpResponse:
+    """One import job: state, progress, and when finished the report (rejected rows, warnings)."""
+    _require_analyst(request)
+    try:
+        job = services.get_import_job_for_user(job_id, request.user)
+    except NotFound:
+        raise Http404("No such import job.") from None
+    template = "assets/import_job.html#job" if request.htmx else "assets/import_job.html"
+    return render(request, template, {"job": job})
