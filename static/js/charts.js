@@ -1,0 +1,185 @@
+/* Asset price chart: line or candles, volume, range buttons, zoom and pan, log scale.
+ *
+ * Each element with data-price-chart="ID" reads its configuration from <script id="ID"> (Django's
+ * json_script): {symbol, currency, pricesUrl}. It fetches the compact bars of the prices API
+ * ({columns, data: [[date, open, high, low, close, adj_close, volume], ...]}) and draws them with
+ * ECharts (static/vendor, loaded first). Controls are the buttons inside
+ * [data-chart-controls="<element id>"]. No inline script, no eval: CSP-safe.
+ */
+(function () {
+  "use strict";
+
+  const MONTHS = { "1M": 1, "3M": 3, "6M": 6, "1Y": 12, "5Y": 60 };
+  const DEFAULT_RANGE = "1Y";
+
+  function cssVar(name, fallback) {
+    const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+    return value || fallback;
+  }
+
+  function formatNumber(value, digits) {
+    if (value === null || value === undefined) return "–";
+    return Number(value).toLocaleString(undefined, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  }
+
+  // Index of the first bar on or after the last date minus the range (0 for Max).
+  function rangeStart(dates, range) {
+    const months = MONTHS[range];
+    if (!months || !dates.length) return 0;
+    const last = new Date(dates[dates.length - 1] + "T00:00:00Z");
+    last.setUTCMonth(last.getUTCMonth() - months);
+    const cutoff = last.toISOString().slice(0, 10);
+    let low = 0;
+    let high = dates.length - 1;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (dates[middle] < cutoff) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  function columnsOf(payload) {
+    const index = {};
+    payload.columns.forEach(function (name, position) { index[name] = position; });
+    const dates = [];
+    const candles = [];
+    const closes = [];
+    const volumes = [];
+    payload.data.forEach(function (row) {
+      dates.push(row[index.date]);
+      // ECharts candlestick order: open, close, low, high.
+      candles.push([row[index.open], row[index.close], row[index.low], row[index.high]]);
+      closes.push(row[index.close]);
+      volumes.push(row[index.volume]);
+    });
+    return { dates: dates, candles: candles, closes: closes, volumes: volumes };
+  }
+
+  function buildOption(config, bars, start) {
+    const gain = cssVar("--qv-gain", "#15803d");
+    const loss = cssVar("--qv-loss", "#b91c1c");
+    const line = cssVar("--qv-chart-1", "#4338ca");
+    const muted = cssVar("--qv-text-muted", "#5b6478");
+    const border = cssVar("--qv-border", "#dde1ea");
+    const axisLabel = { color: muted, fontSize: 11 };
+    return {
+      animation: false,
+      legend: { show: false, selected: { Close: true, Candles: false } },
+      axisPointer: { link: [{ xAxisIndex: "all" }] },
+      tooltip: {
+        trigger: "axis",
+        axisPointer: { type: "cross" },
+        confine: true,
+        formatter: function (params) {
+          const i = params[0].dataIndex;
+          const c = bars.candles[i];
+          return (
+            "<strong>" + bars.dates[i] + "</strong><br>" +
+            "Open " + formatNumber(c[0], 2) + "<br>High " + formatNumber(c[3], 2) +
+            "<br>Low " + formatNumber(c[2], 2) + "<br>Close " + formatNumber(c[1], 2) +
+            "<br>Volume " + formatNumber(bars.volumes[i], 0)
+          );
+        },
+      },
+      grid: [
+        { left: 8, right: 12, top: 12, height: "62%", containLabel: true },
+        { left: 8, right: 12, top: "78%", bottom: 40, containLabel: true },
+      ],
+      xAxis: [
+        { type: "category", data: bars.dates, boundaryGap: true, axisLine: { lineStyle: { color: border } }, axisLabel: axisLabel },
+        { type: "category", gridIndex: 1, data: bars.dates, boundaryGap: true, axisLabel: { show: false }, axisTick: { show: false } },
+      ],
+      yAxis: [
+        { type: "value", scale: true, position: "right", splitLine: { lineStyle: { color: border } }, axisLabel: axisLabel },
+        { type: "value", gridIndex: 1, position: "right", splitNumber: 2, axisLabel: { show: false }, splitLine: { show: false } },
+      ],
+      dataZoom: [
+        { type: "inside", xAxisIndex: [0, 1], startValue: start, endValue: bars.dates.length - 1 },
+        { type: "slider", xAxisIndex: [0, 1], startValue: start, endValue: bars.dates.length - 1, height: 22, bottom: 6 },
+      ],
+      series: [
+        { name: "Close", type: "line", data: bars.closes, showSymbol: false, sampling: "lttb", lineStyle: { width: 1.5, color: line }, itemStyle: { color: line } },
+        {
+          name: "Candles",
+          type: "candlestick",
+          data: bars.candles,
+          itemStyle: { color: gain, color0: loss, borderColor: gain, borderColor0: loss },
+        },
+        { name: "Volume", type: "bar", xAxisIndex: 1, yAxisIndex: 1, data: bars.volumes, large: true, itemStyle: { color: muted, opacity: 0.45 } },
+      ],
+    };
+  }
+
+  function press(group, selector, button) {
+    group.querySelectorAll(selector).forEach(function (other) {
+      other.setAttribute("aria-pressed", other === button ? "true" : "false");
+    });
+  }
+
+  function wireControls(element, chart, bars) {
+    const controls = document.querySelector('[data-chart-controls="' + element.id + '"]');
+    if (!controls) return;
+    controls.addEventListener("click", function (event) {
+      const button = event.target.closest("button");
+      if (!button) return;
+      if (button.dataset.range) {
+        press(controls, "[data-range]", button);
+        chart.dispatchAction({ type: "dataZoom", startValue: rangeStart(bars.dates, button.dataset.range), endValue: bars.dates.length - 1 });
+      } else if (button.dataset.kind) {
+        press(controls, "[data-kind]", button);
+        const candles = button.dataset.kind === "candles";
+        chart.dispatchAction({ type: candles ? "legendSelect" : "legendUnSelect", name: "Candles" });
+        chart.dispatchAction({ type: candles ? "legendUnSelect" : "legendSelect", name: "Close" });
+      }
+    });
+    const log = controls.querySelector("[data-log]");
+    if (log) {
+      log.addEventListener("change", function () {
+        chart.setOption({ yAxis: [{ type: log.checked ? "log" : "value" }] });
+      });
+    }
+  }
+
+  function draw(element, config, payload) {
+    const bars = columnsOf(payload);
+    if (!bars.dates.length) {
+      element.innerHTML = '<p class="muted small chart-fallback">No price data yet.</p>';
+      return;
+    }
+    element.innerHTML = "";
+    const chart = window.echarts.init(element, null, { renderer: "canvas" });
+    chart.setOption(buildOption(config, bars, rangeStart(bars.dates, DEFAULT_RANGE)));
+    wireControls(element, chart, bars);
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
+  function setup(element) {
+    if (element.dataset.chartReady) return;
+    element.dataset.chartReady = "1";
+    const source = document.getElementById(element.dataset.priceChart);
+    if (!source || !window.echarts) return;
+    const config = JSON.parse(source.textContent);
+    element.setAttribute("aria-busy", "true");
+    fetch(config.pricesUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (payload) { draw(element, config, payload); })
+      .catch(function () {
+        element.innerHTML = '<p class="muted small chart-fallback">The prices could not be loaded. Reload the page to try again.</p>';
+      })
+      .finally(function () { element.removeAttribute("aria-busy"); });
+  }
+
+  function init(root) {
+    const scope = root && root.querySelectorAll ? root : document;
+    if (scope.matches && scope.matches("[data-price-chart]")) setup(scope);
+    scope.querySelectorAll("[data-price-chart]").forEach(setup);
+  }
+
+  if (window.QV && window.QV.onLoad) window.QV.onLoad(init);
+  else if (window.htmx) window.htmx.onLoad(init);
+  else document.addEventListener("DOMContentLoaded", function () { init(document); });
+})();
