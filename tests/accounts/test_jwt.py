@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
+from apps.accounts import services
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -197,3 +198,10 @@ def test_token_of_a_deleted_user_is_refused(user):
 
 def test_garbage_bearer_token_is_refused():
     _assert_refused(_me("not.a.jwt"), "token_not_valid")
+
+
+def test_deactivation_through_the_service_revokes_every_token(user):
+    pair = _pair(user)
+    services.deactivate_user(user=user)
+    _assert_refused(_me(pair["access"]), "user_inactive")
+    _assert_refused(APIClient().post(REFRESH, {"refresh": pair["refresh"]}, format="json"), "token_not_valid")
