@@ -262,7 +262,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {},
+    # Choice sets used by more than one field: one component name each.
+    "ENUM_NAME_OVERRIDES": {"AssetTypeEnum": "apps.assets.models.AssetType"},
 }
 
 # --- E-mail ---------------------------------------------------------------------------------------
