@@ -145,6 +145,16 @@ def test_login_with_wrong_password_answers_422_without_logging_in(client):
     assert not _logged_in(client)
 
 
+def test_failed_login_on_the_page_is_seen_by_axes(client):
+    from axes.models import AccessAttempt
+
+    UserFactory(email="ada@example.com")
+
+    client.post("/accounts/login/", {"username": "ADA@example.com", "password": "wrong-password"})
+
+    assert AccessAttempt.objects.filter(username="ada@example.com", failures_since_start=1).exists()
+
+
 def test_inactive_user_cannot_log_in(client):
     UserFactory(email="ada@example.com", is_active=False)
 

@@ -31,7 +31,7 @@ class Command(BaseCommand):
             password_file.write_text(password)
             password_file.chmod(0o600)
         services.ensure_demo_user(email=DEMO_EMAIL, password=password)
-        self.stdout.write(self.style.SUCCESS("Demo account (development only):"))
+        self.stdout.write(self.style.SUCCESS("Demo account (development only, role analyst: it can open /admin/):"))
         self.stdout.write(f"  e-mail:   {DEMO_EMAIL}\n  password: {password}")
         if PriceBar.objects.exists():
             self.stdout.write("Price data present: demo data not loaded (run `manage.py load_demo` to refresh it).")
