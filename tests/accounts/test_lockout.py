@@ -115,3 +115,41 @@ def test_lockout_of_one_account_leaves_another_alone(staff):
     for _ in range(LIMIT):
         _token(client, staff.email, WRONG)
     assert _token(client, other.email, DEFAULT_PASSWORD).status_code == 200
+
+
+def test_forged_forwarded_for_header_does_not_dodge_the_lockout(staff):
+    client = APIClient()
+    for n in range(LIMIT):
+        client.post(
+            "/api/v1/auth/token/",
+            {"email": staff.email, "password": WRONG},
+            format="json",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}",
+        )
+    assert _token(client, staff.email, DEFAULT_PASSWORD).status_code == 429
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client(staff, settings):
+    settings.PROXY_COUNT = 1
+    client = APIClient()
+    for _ in range(LIMIT):
+        client.post(
+            "/api/v1/auth/token/",
+            {"email": staff.email, "password": WRONG},
+            format="json",
+            HTTP_X_FORWARDED_FOR="198.51.100.7",
+        )
+    locked = client.post(
+        "/api/v1/auth/token/",
+        {"email": staff.email, "password": DEFAULT_PASSWORD},
+        format="json",
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+    )
+    assert locked.status_code == 429
+    other_client = client.post(
+        "/api/v1/auth/token/",
+        {"email": staff.email, "password": DEFAULT_PASSWORD},
+        format="json",
+        HTTP_X_FORWARDED_FOR="198.51.100.8",
+    )
+    assert other_client.status_code == 200

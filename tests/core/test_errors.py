@@ -72,3 +72,19 @@ def test_session_request_without_csrf_token_is_a_json_403():
     assert client.get("/api/v1/me/").status_code == 200
     body = _assert_shape(client.patch("/api/v1/me/", {"name": "x"}, format="json"), 403, "permission_denied")
     assert "CSRF" in body["detail"]
+
+
+def test_server_error_under_the_api_is_json_without_details(settings):
+    # Redis down: the throttle cannot count, the request fails, and says so in the error shape.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+        }
+    }
+    client = APIClient(raise_request_exception=False)
+    response = client.post(TOKEN, {"email": "a@example.com", "password": "x"}, format="json")
+    body = _assert_shape(response, 500, "server_error")
+    assert "Traceback" not in response.content.decode()
+    assert "Redis" not in body["detail"]
