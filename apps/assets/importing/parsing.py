@@ -175,6 +175,7 @@ def parse_number(text: str, *, limit: Decimal = MAX_PRICE) -> Decimal | None:
         raise CellError(f"{text[:40]!r} is not a number") from None
     if not value.is_finite():
         raise CellError(f"{text[:40]!r} is not a finite number")
-    if abs(value) >= limit:
+    # Checked before and after rounding: 999999999999.999999999 rounds up to the limit.
+    if abs(value) >= limit or abs(value := quantize_price(value)) >= limit:
         raise CellError(f"{text[:40]!r} is too large (the limit is below {limit:,.0f})")
-    return quantize_price(value)
+    return value
