@@ -5,8 +5,11 @@ Conventions (shown to users beside every figure):
 - A lot adds ``quantity × price`` to the portfolio value from its purchase date on; prices are the
   daily (adjusted where the vendor adjusts) closes, carried forward over days an asset did not trade.
   Before an asset's first price bar a lot is valued at its purchase price.
-- Each purchase is an external cash flow at the start of its day, at the purchase price. The daily
-  return is ``r_t = V_t / (V_{t-1} + F_t) − 1``: the money put in is never counted as a gain.
+- Each purchase is an external cash flow of ``quantity × purchase price`` made at that day's close.
+  It splits the day into two sub-periods: the lots held before move from ``V_{t-1}`` to their
+  close value ``H_t``, then the money ``P_t`` paid for the day's purchases becomes their close
+  value. The day's chained return is ``r_t = (H_t / V_{t-1}) × (V_t / (H_t + P_t)) − 1`` (the first
+  factor is 1 on the first day); money put in is never counted as a gain.
 - Annualisation: 365 periods a year when the portfolio holds a crypto asset (its calendar then has
   every day, and stocks are carried over weekends), else 252 trading days.
 """
@@ -62,15 +65,18 @@ class Performance:
 # ---------------------------------------------------------------- the series
 
 
-def value_and_flows(lots: list[Lot], prices: pd.DataFrame, *, end: date | None = None) -> tuple[pd.Series, pd.Series]:
-    """Daily portfolio value and external inflows on the calendar of ``prices``.
+def value_and_flows(
+    lots: list[Lot], prices: pd.DataFrame, *, end: date | None = None
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Daily portfolio value, money paid in, and the close value of that day's purchases.
 
     ``prices`` is a wide frame of closes (one column per symbol, ``DatetimeIndex``). A purchase on
-    a day without a row lands on the next row. Returns ``(value, flows)`` from the first purchase.
+    a day without a row lands on the next row. Returns ``(value, flows, bought)`` from the first
+    purchase on.
     """
     if not lots:
         empty = pd.Series(dtype=float, index=pd.DatetimeIndex([]))
-        return empty, empty
+        return empty, empty, empty
     first = pd.Timestamp(min(lot.purchase_date for lot in lots))
     index = prices.index[prices.index >= first]
     if end is not None:
@@ -81,6 +87,7 @@ def value_and_flows(lots: list[Lot], prices: pd.DataFrame, *, end: date | None =
 
     value = np.zeros(len(index))
     flows = np.zeros(len(index))
+    bought = np.zeros(len(index))
     for lot in lots:
         start = int(index.searchsorted(pd.Timestamp(lot.purchase_date)))
         if start >= len(index):
@@ -91,18 +98,22 @@ def value_and_flows(lots: list[Lot], prices: pd.DataFrame, *, end: date | None =
         held = np.where(np.isnan(held), lot.price, held)
         value[start:] += lot.quantity * held
         flows[start] += lot.quantity * lot.price
-    return pd.Series(value, index=index), pd.Series(flows, index=index)
+        bought[start] += lot.quantity * held[0]
+    return pd.Series(value, index=index), pd.Series(flows, index=index), pd.Series(bought, index=index)
 
 
-def flow_adjusted_returns(value: pd.Series, flows: pd.Series) -> pd.Series:
-    """Daily returns with each day's inflow added at the start of the day: V_t / (V_{t-1} + F_t) − 1.
+def flow_adjusted_returns(value: pd.Series, flows: pd.Series, bought: pd.Series) -> pd.Series:
+    """Daily returns chained across purchases: r_t = (H_t / V_{t-1}) × (V_t / (H_t + P_t)) − 1, with
+    H_t = V_t − bought_t the close value of the lots held before day t and P_t the money paid on t.
 
-    Chaining them gives the time-weighted return: every purchase opens a new sub-period.
+    Chaining them gives the time-weighted return: every purchase closes one sub-period and opens
+    the next, so the money put in is never a gain.
     """
     previous = value.shift(1).fillna(0.0)
-    base = previous + flows
-    returns = value / base.where(base > 0) - 1.0
-    return returns.dropna()
+    held = value - bought
+    before = (held / previous.where(previous > 0)).fillna(1.0)
+    after = value / (held + flows).where(held + flows > 0)
+    return (before * after - 1.0).dropna()
 
 
 def benchmark_value(lots: list[Lot], benchmark: pd.Series, index: pd.DatetimeIndex) -> pd.Series:
@@ -221,8 +232,8 @@ def compute(
     if not holds_crypto:
         # Stock portfolios live on exchange days: drop days on which none of the holdings traded.
         prices = prices.dropna(how="all")
-    value, flows = value_and_flows(lots, prices, end=valuation_date)
-    returns = flow_adjusted_returns(value, flows)
+    value, flows, bought = value_and_flows(lots, prices, end=valuation_date)
+    returns = flow_adjusted_returns(value, flows, bought)
     bench_value = benchmark_value(lots, benchmark, value.index)
     # The benchmark's own daily return (from its prices), not the growth of money put into it.
     bench_prices = benchmark.reindex(benchmark.index.union(value.index)).sort_index().ffill().reindex(value.index)
@@ -236,7 +247,7 @@ def compute(
         cash_flows.append((end, current))
     n = "252" if periods == TRADING_DAYS else "365"
     rf = f"{risk_free_rate:.2%}"
-    per_period = "daily returns r_t = V_t / (V_(t−1) + purchases_t) − 1"
+    per_period = "daily returns r_t = (H_t / V_(t−1)) × (V_t / (H_t + P_t)) − 1 (H_t: close value of lots held before day t, P_t: money paid for that day's purchases)"
     figures = [
         Figure(
             "twr",
@@ -244,7 +255,8 @@ def compute(
             time_weighted_return(returns),
             "ratio",
             "cumulative, not annualised",
-            f"Π(1 + r_t) − 1 over {per_period}: each purchase starts a new sub-period, so money put in is not a gain.",
+            f"Π(1 + r_t) − 1 over {per_period}: each purchase ends one sub-period and starts the next, "
+            "so money put in is not a gain.",
         ),
         Figure(
             "xirr",
