@@ -343,8 +343,12 @@ QV_DEMO_MODE = env.boolean("QV_DEMO_MODE", DEBUG)
 # Forecasting: where trained model artifacts (joblib) live, and which versions may be served.
 QV_MODEL_STORE = Path(env.string("QV_MODEL_STORE", str(VAR_DIR / "models")))
 QV_REQUIRE_APPROVED_MODEL = env.boolean("QV_REQUIRE_APPROVED_MODEL", False)
-QV_AUTOTRAIN_MODELS = env.listing("QV_AUTOTRAIN_MODELS", ["naive", "drift", "sklearn"])
+QV_AUTOTRAIN_MODELS = env.listing("QV_AUTOTRAIN_MODELS", ["naive", "drift"])
 QV_AUTOTRAIN_ORIGINS = env.integer("QV_AUTOTRAIN_ORIGINS", 24)
+# Optimisation: runs whose estimated work exceeds these budgets become Celery jobs (202).
+# Optimise: assets × (1 + frontier points). Backtest: assets × rebalances.
+QV_OPTIMIZE_SYNC_BUDGET = env.integer("QV_OPTIMIZE_SYNC_BUDGET", 3200)
+QV_BACKTEST_SYNC_BUDGET = env.integer("QV_BACKTEST_SYNC_BUDGET", 1000)
 # Market data: uploads over this size are refused before they are read whole.
 QV_IMPORT_MAX_BYTES = env.integer("QV_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 # Where new daily bars come from (apps/assets/providers/): "" (none, the default), "directory" or "stooq".

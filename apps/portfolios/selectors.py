@@ -19,7 +19,7 @@ from django.http import Http404
 from apps.assets.models import Asset, AssetType, PriceBar
 from apps.assets.selectors import close_frame, close_series
 from apps.portfolios import performance
-from apps.portfolios.models import Portfolio, PortfolioAsset
+from apps.portfolios.models import BacktestRun, OptimizationRun, Portfolio, PortfolioAsset
 
 DEFAULT_BENCHMARK = "SPY"
 
@@ -258,3 +258,27 @@ def performance_report(
         ],
         "notes": perf.notes,
     }
+
+
+def get_run_for_user(user, run_id) -> OptimizationRun:
+    """The user's optimisation run ``run_id``; ``Http404`` for a missing id or another user's run."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404("No such optimisation run.")
+    try:
+        return OptimizationRun.objects.select_related("portfolio").get(pk=_as_uuid(run_id), portfolio__user=user)
+    except OptimizationRun.DoesNotExist as exc:
+        raise Http404("No such optimisation run.") from exc
+
+
+def get_backtest_for_user(user, job_id) -> BacktestRun:
+    """The user's backtest ``job_id``; ``Http404`` for a missing id or another user's backtest."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404("No such backtest.")
+    try:
+        return BacktestRun.objects.select_related("portfolio").get(pk=_as_uuid(job_id), portfolio__user=user)
+    except BacktestRun.DoesNotExist as exc:
+        raise Http404("No such backtest.") from exc
+
+
+def latest_run(portfolio: Portfolio) -> OptimizationRun | None:
+    return portfolio.optimization_runs.order_by("-created_at").first()

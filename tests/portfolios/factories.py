@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import factory
 
-from apps.portfolios.models import Portfolio, PortfolioAsset
+from apps.portfolios.models import BacktestRun, OptimizationRun, Portfolio, PortfolioAsset
 from tests.accounts.factories import UserFactory
 from tests.assets.factories import AssetFactory
 
@@ -36,4 +36,36 @@ class LotFactory(factory.django.DjangoModelFactory):
     purchase_date = dt.date(2020, 1, 2)
 
 
-__all__ = ["AssetFactory", "LotFactory", "PortfolioFactory", "UserFactory"]
+__all__ = [
+    "AssetFactory",
+    "BacktestRunFactory",
+    "LotFactory",
+    "OptimizationRunFactory",
+    "PortfolioFactory",
+    "UserFactory",
+]
+
+
+class OptimizationRunFactory(factory.django.DjangoModelFactory):
+    """A finished run with a made-up result: for access and display tests, never for numbers."""
+
+    class Meta:
+        model = OptimizationRun
+
+    portfolio = factory.SubFactory(PortfolioFactory)
+    user = factory.LazyAttribute(lambda o: o.portfolio.user)
+    objective = "max_sharpe"
+    state = "succeeded"
+    progress = 100
+    inputs = factory.LazyFunction(dict)
+
+
+class BacktestRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BacktestRun
+
+    portfolio = factory.SubFactory(PortfolioFactory)
+    user = factory.LazyAttribute(lambda o: o.portfolio.user)
+    state = "succeeded"
+    progress = 100
+    inputs = factory.LazyFunction(dict)

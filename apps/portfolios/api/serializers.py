@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from apps.portfolios.models import MONEY_PLACES, QUANTITY_PLACES, Portfolio, PortfolioAsset
+from apps.portfolios import optimization
+from apps.portfolios.models import (
+    MONEY_PLACES,
+    QUANTITY_PLACES,
+    BacktestRun,
+    OptimizationRun,
+    Portfolio,
+    PortfolioAsset,
+)
 
 
 class PortfolioInput(serializers.Serializer):
@@ -134,3 +142,101 @@ class PerformanceOutput(serializers.Serializer):
     positions = PositionOutput(many=True)
     series = ValuePointOutput(many=True)
     notes = serializers.ListField(child=serializers.CharField())
+
+
+# --- Optimisation and backtests ------------------------------------------------------------------
+
+
+class BacktestParamsInput(serializers.Serializer):
+    window = serializers.IntegerField(min_value=20, max_value=5000, default=252, help_text="Trailing trading days.")
+    rebalance_every = serializers.IntegerField(min_value=1, max_value=1000, default=21, help_text="Trading days.")
+    cost_bps = serializers.FloatField(min_value=0, max_value=1000, default=10.0, help_text="Basis points per trade.")
+
+
+class OptimizeInput(serializers.Serializer):
+    """The inputs of ``optimization_services.build_request``; names as in PyPortfolioOpt."""
+
+    objective = serializers.ChoiceField(choices=optimization.OBJECTIVES, required=False)
+    risk_preference = serializers.ChoiceField(choices=list(optimization.RISK_PREFERENCES), required=False)
+    expected_returns = serializers.ChoiceField(choices=optimization.EXPECTED_RETURNS, required=False)
+    compounding = serializers.BooleanField(default=True)
+    risk_model = serializers.ChoiceField(choices=optimization.RISK_MODELS, required=False)
+    risk_free_rate = serializers.FloatField(
+        default=optimization.DEFAULT_RISK_FREE_RATE, help_text="Annual, as a fraction (default 0.02)."
+    )
+    weight_bounds = serializers.ListField(
+        child=serializers.FloatField(), min_length=2, max_length=2, default=[0.0, 1.0]
+    )
+    target_volatility = serializers.FloatField(required=False, min_value=0.0001, help_text="For efficient_risk.")
+    target_return = serializers.FloatField(required=False, help_text="For efficient_return.")
+    risk_aversion = serializers.FloatField(required=False, min_value=0.0001, help_text="For max_quadratic_utility.")
+    candidates = serializers.ListField(
+        child=serializers.CharField(max_length=20), required=False, default=list, max_length=1000
+    )
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+    lookback_days = serializers.IntegerField(required=False, help_text="Calendar days before end.")
+    frontier_points = serializers.IntegerField(default=optimization.FRONTIER_POINTS, min_value=0, max_value=60)
+    backtest = BacktestParamsInput(required=False, allow_null=True)
+
+
+class OptimizationRunOutput(serializers.ModelSerializer):
+    status = serializers.CharField(source="state")
+    portfolio = serializers.UUIDField(source="portfolio_id")
+    figures = serializers.SerializerMethodField(help_text="expected_return, volatility and sharpe are in-sample.")
+
+    class Meta:
+        model = OptimizationRun
+        fields = [
+            "id",
+            "status",
+            "objective",
+            "weights",
+            "expected_return",
+            "volatility",
+            "sharpe",
+            "frontier",
+            "allocation",
+            "leftover_cash",
+            "trades",
+            "backtest",
+            "figures",
+            "portfolio",
+            "inputs",
+            "markers",
+            "notes",
+            "warnings",
+            "progress",
+            "message",
+            "error",
+            "error_fields",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_figures(self, run) -> str:
+        return "in-sample"
+
+
+class BacktestRunOutput(serializers.ModelSerializer):
+    status = serializers.CharField(source="state")
+    portfolio = serializers.UUIDField(source="portfolio_id")
+    backtest = serializers.JSONField(source="result")
+
+    class Meta:
+        model = BacktestRun
+        fields = [
+            "id",
+            "status",
+            "portfolio",
+            "inputs",
+            "backtest",
+            "progress",
+            "message",
+            "error",
+            "error_fields",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = fields

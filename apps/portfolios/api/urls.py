@@ -15,4 +15,8 @@ urlpatterns = [
         name="holding-detail",
     ),
     path("portfolios/<uuid:portfolio_id>/performance/", views.PerformanceView.as_view(), name="performance"),
+    path("portfolios/<uuid:portfolio_id>/optimize/", views.OptimizeView.as_view(), name="optimize"),
+    path("portfolios/<uuid:portfolio_id>/backtest/", views.BacktestView.as_view(), name="backtest"),
+    path("optimizations/<uuid:run_id>/", views.OptimizationRunView.as_view(), name="optimization-detail"),
+    path("backtests/<uuid:backtest_id>/", views.BacktestRunView.as_view(), name="backtest-detail"),
 ]

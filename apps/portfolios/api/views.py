@@ -8,8 +8,9 @@ from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
-from apps.portfolios import holdings_csv, selectors, services
+from apps.portfolios import holdings_csv, optimization_services, selectors, services
 from apps.portfolios.access import OwnedPortfolioMixin
 from apps.portfolios.api import serializers as s
 from apps.portfolios.performance import DEFAULT_RISK_FREE_RATE
@@ -164,3 +165,73 @@ class PerformanceView(OwnedPortfolioMixin, GenericAPIView):
             raise ValidationFailed(message, fields={"risk_free_rate": [message]}) from exc
         report = selectors.performance_report(self.portfolio, benchmark=benchmark, risk_free_rate=rate)
         return Response(s.PerformanceOutput(report).data)
+
+
+# --- Optimisation and backtests ------------------------------------------------------------------
+
+
+def _job_response(data: dict, url: str, queued: bool) -> Response:
+    if not queued:
+        return Response(data)
+    return Response({**data, "job_url": url}, status=status.HTTP_202_ACCEPTED, headers={"Location": url})
+
+
+class OptimizeView(OwnedPortfolioMixin, GenericAPIView):
+    serializer_class = s.OptimizationRunOutput
+
+    @extend_schema(
+        summary="Optimise a portfolio",
+        description="The universe is the priced holdings plus `candidates`. Give an `objective` or a "
+        "`risk_preference` (conservative = min_volatility, moderate = max_sharpe, aggressive = "
+        "max_quadratic_utility with risk_aversion 1; all with ledoit_wolf). Without start/end/"
+        "lookback_days the full price history is used. Small runs answer 200 with the run; larger "
+        "ones (or with a `backtest`) answer 202 with `job_url`. expected_return, volatility and sharpe "
+        "are in-sample.",
+        request=s.OptimizeInput,
+        responses={200: s.OptimizationRunOutput, 202: s.OptimizationRunOutput},
+    )
+    def post(self, request, portfolio_id):
+        data = s.OptimizeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        req = optimization_services.build_request(**data.validated_data)
+        run, queued = optimization_services.request_optimization(
+            portfolio=self.portfolio, user=request.user, request=req
+        )
+        url = reverse("portfolios-api:optimization-detail", args=[run.pk], request=request)
+        return _job_response(s.OptimizationRunOutput(run).data, url, queued)
+
+
+class OptimizationRunView(GenericAPIView):
+    serializer_class = s.OptimizationRunOutput
+
+    @extend_schema(summary="One of your optimisation runs (poll this for a queued run)")
+    def get(self, request, run_id):
+        return Response(s.OptimizationRunOutput(selectors.get_run_for_user(request.user, run_id)).data)
+
+
+class BacktestView(OwnedPortfolioMixin, GenericAPIView):
+    serializer_class = s.BacktestRunOutput
+
+    @extend_schema(
+        summary="Walk-forward backtest against 1/N and buy-and-hold",
+        description="Same inputs as optimize, with `backtest` = {window, rebalance_every, cost_bps}. "
+        "Weights at each rebalance use only prices up to that date. Small backtests answer 200; "
+        "larger ones 202 with `job_url`.",
+        request=s.OptimizeInput,
+        responses={200: s.BacktestRunOutput, 202: s.BacktestRunOutput},
+    )
+    def post(self, request, portfolio_id):
+        data = s.OptimizeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        req = optimization_services.build_request(**data.validated_data)
+        job, queued = optimization_services.request_backtest(portfolio=self.portfolio, user=request.user, request=req)
+        url = reverse("portfolios-api:backtest-detail", args=[job.pk], request=request)
+        return _job_response(s.BacktestRunOutput(job).data, url, queued)
+
+
+class BacktestRunView(GenericAPIView):
+    serializer_class = s.BacktestRunOutput
+
+    @extend_schema(summary="One of your backtests (poll this for a queued one)")
+    def get(self, request, backtest_id):
+        return Response(s.BacktestRunOutput(selectors.get_backtest_for_user(request.user, backtest_id)).data)

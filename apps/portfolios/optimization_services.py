@@ -1,0 +1,519 @@
+"""Optimisation and backtest use cases: feed ``optimization`` and ``backtest`` from the ORM, store runs.
+
+Every face (API, page, Celery task) calls ``request_optimization`` / ``request_backtest`` with a
+portfolio it obtained through ``selectors.get_portfolio_for_user``. Small runs are computed in the
+request; larger ones (estimated work above ``QV_OPTIMIZE_SYNC_BUDGET`` / ``QV_BACKTEST_SYNC_BUDGET``)
+are queued as Celery jobs that report progress on the run row.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+
+import pandas as pd
+from django.conf import settings as django_settings
+from django.db import transaction
+from django.db.models import Max, Min
+from scipy.stats import norm
+
+from apps.assets.models import Asset, AssetType, PriceBar
+from apps.assets.selectors import close_frame
+from apps.portfolios import backtest, optimization, selectors
+from apps.portfolios.models import BacktestRun, OptimizationRun, Portfolio
+from quantumvest import jobs
+from quantumvest.errors import DomainError, ValidationFailed
+
+CENT = Decimal("0.01")
+VIEW_TIMEFRAMES = ("1m", "3m")
+MIN_SKILL = 0.05
+
+
+@dataclass(frozen=True)
+class Window:
+    start: date | None = None
+    end: date | None = None
+    lookback_days: int | None = None
+
+
+@dataclass(frozen=True)
+class BacktestParams:
+    window: int = 252
+    rebalance_every: int = 21
+    cost_bps: float = 10.0
+
+
+@dataclass(frozen=True)
+class OptimizeRequest:
+    settings: optimization.Settings
+    candidates: tuple[str, ...] = ()
+    risk_preference: str | None = None
+    window: Window = field(default_factory=Window)
+    frontier_points: int = optimization.FRONTIER_POINTS
+    backtest: BacktestParams | None = None
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        data["settings"]["weight_bounds"] = list(self.settings.weight_bounds)
+        for key in ("start", "end"):
+            value = data["window"][key]
+            data["window"][key] = value.isoformat() if value else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> OptimizeRequest:
+        s = dict(data["settings"])
+        s["weight_bounds"] = tuple(s["weight_bounds"])
+        w = dict(data["window"])
+        for key in ("start", "end"):
+            w[key] = date.fromisoformat(w[key]) if w[key] else None
+        bt = data.get("backtest")
+        return cls(
+            settings=optimization.Settings(**s),
+            candidates=tuple(data.get("candidates") or ()),
+            risk_preference=data.get("risk_preference"),
+            window=Window(**w),
+            frontier_points=data.get("frontier_points", optimization.FRONTIER_POINTS),
+            backtest=BacktestParams(**bt) if bt else None,
+        )
+
+
+def build_request(
+    *,
+    objective: str | None = None,
+    risk_preference: str | None = None,
+    expected_returns: str | None = None,
+    compounding: bool = True,
+    risk_model: str | None = None,
+    risk_free_rate: float = optimization.DEFAULT_RISK_FREE_RATE,
+    weight_bounds: tuple[float, float] | list[float] = (0.0, 1.0),
+    target_volatility: float | None = None,
+    target_return: float | None = None,
+    risk_aversion: float | None = None,
+    candidates: list[str] | tuple[str, ...] = (),
+    start: date | None = None,
+    end: date | None = None,
+    lookback_days: int | None = None,
+    frontier_points: int = optimization.FRONTIER_POINTS,
+    backtest: dict | None = None,
+) -> OptimizeRequest:
+    """Resolve a risk preference or explicit objective into full settings; ``ValidationFailed`` names the field.
+
+    An explicit ``objective``, ``expected_returns``, ``risk_model`` or ``risk_aversion`` wins over
+    what the preference would choose. Without a window the full price history is used.
+    """
+    errors: dict[str, list[str]] = {}
+    preset: dict = {}
+    if risk_preference:
+        if risk_preference not in optimization.RISK_PREFERENCES:
+            errors["risk_preference"] = [f"Choose one of: {', '.join(optimization.RISK_PREFERENCES)}."]
+        else:
+            preset = optimization.RISK_PREFERENCES[risk_preference]
+    elif not objective:
+        errors["objective"] = ["Give an objective or a risk_preference."]
+    if start and end and start >= end:
+        errors["start"] = ["The start must be before the end."]
+    if lookback_days is not None and start:
+        errors["lookback_days"] = ["Give either start or lookback_days, not both."]
+    if lookback_days is not None and not 30 <= lookback_days <= 36500:
+        errors["lookback_days"] = ["Use 30 to 36500 calendar days."]
+    if not 0 <= frontier_points <= 60:
+        errors["frontier_points"] = ["Use 0 to 60 points."]
+    bounds = tuple(float(b) for b in weight_bounds)
+    if len(bounds) != 2:
+        errors["weight_bounds"] = ["Give two numbers: [low, high]."]
+    symbols = tuple(dict.fromkeys(str(c).strip().upper() for c in candidates if str(c).strip()))
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], fields=errors)
+    settings = optimization.Settings(
+        objective=objective or preset["objective"],
+        expected_returns=expected_returns or preset.get("expected_returns", "mean_historical"),
+        compounding=compounding,
+        risk_model=risk_model or preset.get("risk_model", "sample_cov"),
+        risk_free_rate=float(risk_free_rate),
+        weight_bounds=bounds,
+        target_volatility=target_volatility,
+        target_return=target_return,
+        risk_aversion=risk_aversion if risk_aversion is not None else preset.get("risk_aversion", 1.0),
+    )
+    optimization.validate(settings)
+    bt = None
+    if backtest is not None:
+        bt = BacktestParams(**{**asdict(BacktestParams()), **backtest})
+    return OptimizeRequest(
+        settings=settings,
+        candidates=symbols,
+        risk_preference=risk_preference or None,
+        window=Window(start=start, end=end, lookback_days=lookback_days),
+        frontier_points=frontier_points,
+        backtest=bt,
+    )
+
+
+# --- Data ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Universe:
+    symbols: list[str]
+    assets: dict[str, Asset]
+    book: selectors.Holdings
+
+
+def universe_of(portfolio: Portfolio, candidates: tuple[str, ...]) -> Universe:
+    """The priced holdings plus the candidate symbols; unknown candidates are a field error."""
+    book = selectors.holdings(portfolio)
+    held = [p.asset.id for p in book.positions if p.price is not None]
+    known = {a.id: a for a in Asset.objects.filter(id__in=candidates)}
+    unknown = [c for c in candidates if c not in known]
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown symbol(s): {', '.join(unknown)}.", fields={"candidates": [f"Unknown: {', '.join(unknown)}."]}
+        )
+    assets = {p.asset.id: p.asset for p in book.positions} | known
+    symbols = list(dict.fromkeys(held + list(candidates)))
+    if len(symbols) < 2:
+        raise ValidationFailed(
+            "Optimisation needs at least two priced assets: add holdings or candidate symbols.",
+            fields={"candidates": ["Add at least two assets with prices."]},
+        )
+    return Universe(symbols=symbols, assets=assets, book=book)
+
+
+def _bounds(window: Window, symbols: list[str]) -> tuple[date | None, date | None]:
+    end = window.end
+    if window.lookback_days is not None:
+        if end is None:
+            end = PriceBar.objects.filter(asset_id__in=symbols).aggregate(last=Max("date"))["last"]
+        start = end - timedelta(days=window.lookback_days) if end else None
+        return start, end
+    return window.start, end
+
+
+def load_prices(universe: Universe, window: Window) -> tuple[pd.DataFrame, int, list[str]]:
+    """Adjusted closes in the window, the annualisation basis and what was done to the calendar.
+
+    All-crypto universes use 365 periods a year. A universe mixing crypto with exchange-traded
+    assets uses the exchange days only (a crypto return then spans the weekend) and 252.
+    """
+    start, end = _bounds(window, universe.symbols)
+    prices = close_frame(universe.symbols, start=start, end=end)
+    crypto = [s for s in universe.symbols if universe.assets[s].type == AssetType.CRYPTO]
+    notes = []
+    if len(crypto) == len(universe.symbols):
+        frequency = 365
+        notes.append("All assets are crypto: 365 daily periods a year.")
+    else:
+        frequency = 252
+        if crypto:
+            others = [s for s in universe.symbols if s not in crypto]
+            prices = prices[prices[others].notna().any(axis=1)]
+            notes.append(
+                "Crypto and exchange-traded assets mixed: exchange days only (a crypto return spans the "
+                "weekend), 252 periods a year."
+            )
+        else:
+            notes.append("252 trading days a year.")
+    if prices.empty:
+        raise ValidationFailed("No prices in the window.", fields={"start": ["No bars for these assets here."]})
+    notes.insert(0, f"Estimation window: {prices.index[0].date()} to {prices.index[-1].date()} ({len(prices)} days).")
+    return prices, frequency, notes
+
+
+def prediction_views(symbols: list[str], assets: dict[str, Asset]) -> tuple[list[optimization.View], list[str]]:
+    """Black-Litterman views from the latest 1-month or 3-month prediction of each asset.
+
+    View = the predicted return annualised, (predicted / as-of price)^(f/h) − 1. Its variance:
+    the prediction interval's half-width as a return, divided by the normal quantile of its level,
+    squared and scaled to a year (f/h), then divided by the skill 2·confidence_score − 1 (floored at
+    0.05), so a coin-flip track record makes the view count for little.
+    """
+    from apps.predictions.models import Prediction
+
+    latest = (
+        Prediction.objects.filter(asset_id__in=symbols, timeframe__in=VIEW_TIMEFRAMES)
+        .order_by("asset_id", "-timestamp", "-horizon_periods")
+        .distinct("asset_id")
+    )
+    views, notes = [], []
+    for p in latest:
+        f = assets[p.asset_id].trading_days_per_year
+        h = max(int(p.horizon_periods), 1)
+        base = float(p.as_of_price)
+        horizon_return = float(p.predicted_price) / base - 1
+        z = float(norm.ppf((1 + float(p.level)) / 2))
+        sigma = (float(p.confidence_upper) - float(p.confidence_lower)) / base / (2 * z)
+        skill = max(2 * float(p.confidence_score) - 1, MIN_SKILL)
+        views.append(
+            optimization.View(
+                symbol=p.asset_id,
+                expected_return=(1 + horizon_return) ** (f / h) - 1,
+                variance=sigma**2 * (f / h) / skill,
+            )
+        )
+        notes.append(f"{p.asset_id}: {p.timeframe} prediction as of {p.as_of}, score {p.confidence_score}.")
+    if not views:
+        raise ValidationFailed(
+            "Black-Litterman needs QuantumVest predictions, and there are none for these assets.",
+            fields={"objective": ["No 1-month or 3-month predictions for the universe; choose another objective."]},
+            code="no_predictions",
+        )
+    return views, notes
+
+
+# --- Optimisation --------------------------------------------------------------------------------
+
+
+def _dec(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value else "0"
+
+
+def trades_to_target(current: dict[str, Decimal], target: dict[str, Decimal], prices: dict[str, Decimal]) -> list[dict]:
+    """Orders that take the current quantities to the target ones: sells first, then buys."""
+    out = []
+    for symbol in sorted(set(current) | set(target)):
+        delta = target.get(symbol, Decimal(0)) - current.get(symbol, Decimal(0))
+        if delta == 0:
+            continue
+        price = prices[symbol]
+        out.append(
+            {
+                "symbol": symbol,
+                "side": "buy" if delta > 0 else "sell",
+                "quantity": _dec(abs(delta)),
+                "price": _dec(price),
+                "value": _dec((abs(delta) * price).quantize(CENT, rounding=ROUND_HALF_EVEN)),
+            }
+        )
+    return sorted(out, key=lambda t: (t["side"] != "sell", t["symbol"]))
+
+
+def _clean(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else round(float(value), 10)
+
+
+def compute_run(run: OptimizationRun, progress: Callable[[int, str], None] = lambda p, m: None) -> None:
+    """Fill ``run`` with the optimisation of its inputs (not saved). Raises ``DomainError``."""
+    req = OptimizeRequest.from_json(run.inputs)
+    universe = universe_of(run.portfolio, req.candidates)
+    prices, frequency, notes = load_prices(universe, req.window)
+    settings = optimization.Settings(**{**asdict(req.settings), "frequency": frequency})
+    views = None
+    if settings.objective == "black_litterman":
+        views, view_notes = prediction_views(universe.symbols, universe.assets)
+        notes += view_notes
+    progress(10, "Estimating returns and risk")
+    result = optimization.optimize(prices, settings, views=views)
+    notes += result.notes
+    if req.risk_preference:
+        notes.insert(
+            0,
+            f"Risk preference {req.risk_preference}: {optimization.RISK_PREFERENCES[req.risk_preference]['description']}",
+        )
+    progress(30, "Optimised; tracing the efficient frontier")
+    symbols = list(result.weights)
+    positions = {p.asset.id: p for p in universe.book.positions if p.price is not None}
+    current_value = {s: positions[s].market_value for s in symbols if s in positions}
+    budget = sum(current_value.values(), Decimal(0))
+    run.markers = {
+        "recommendation": {
+            "expected_return": result.expected_return,
+            "volatility": result.volatility,
+            "sharpe": result.sharpe,
+        },
+        "equal_weight": optimization.point({s: 1.0 for s in symbols}, result.mu, result.cov, settings.risk_free_rate),
+        "current": optimization.point(
+            {s: float(v) for s, v in current_value.items()}, result.mu, result.cov, settings.risk_free_rate
+        ),
+    }
+    if req.frontier_points:
+        run.frontier = optimization.frontier(result.mu, result.cov, settings, req.frontier_points)
+        if settings.objective == "black_litterman":
+            notes.append("The frontier uses the Black-Litterman posterior returns and covariance.")
+    latest = selectors.latest_closes(set(symbols))
+    last_prices = {s: latest[s][0] for s in symbols if s in latest}
+    fractional = frozenset(s for s in symbols if universe.assets[s].type == AssetType.CRYPTO)
+    allocation, leftover = optimization.discrete_allocation(result.weights, last_prices, budget, fractional=fractional)
+    left_alone = [p for p in positions if p not in symbols]
+    if left_alone:
+        notes.append(f"Held but left out of the optimisation, kept as they are: {', '.join(left_alone)}.")
+    notes.append(
+        f"Allocation of the current value of the optimised holdings ({_dec(budget.quantize(CENT))} "
+        f"{run.portfolio.base_currency}) at the latest closes: whole shares (greedy), crypto to 8 decimals."
+    )
+    run.weights = {s: round(w, 8) for s, w in result.weights.items()}
+    run.expected_return, run.volatility, run.sharpe = (
+        _clean(result.expected_return),
+        _clean(result.volatility),
+        _clean(result.sharpe),
+    )
+    run.allocation = {s: _dec(q) for s, q in allocation.items()}
+    run.leftover_cash = leftover.quantize(CENT, rounding=ROUND_HALF_EVEN)
+    run.trades = trades_to_target(
+        {s: positions[s].quantity for s in symbols if s in positions}, allocation, last_prices
+    )
+    run.warnings = result.warnings
+    run.notes = notes
+    if req.backtest:
+        progress(60, "Backtesting out of sample")
+        weights_now = {s: float(v) for s, v in current_value.items()}
+        run.backtest = run_backtest_on(
+            prices, settings, req.backtest, weights_now, lambda f: progress(60 + int(39 * f), "Backtesting")
+        )
+
+
+def run_backtest_on(
+    prices: pd.DataFrame,
+    settings: optimization.Settings,
+    params: BacktestParams,
+    current_weights: dict[str, float],
+    progress: Callable[[float], None] | None = None,
+) -> dict:
+    """The walk-forward summary, JSON-ready; Black-Litterman is refused (today's views would leak)."""
+    if settings.objective == "black_litterman":
+        raise ValidationFailed(
+            "A walk-forward backtest of Black-Litterman would use today's predictions in the past.",
+            fields={"objective": ["Backtest another objective."]},
+        )
+    result = backtest.walk_forward(
+        prices,
+        settings,
+        current_weights=current_weights,
+        window=params.window,
+        rebalance_every=params.rebalance_every,
+        cost_bps=params.cost_bps,
+        progress=progress,
+    )
+    summary = result.summary()
+    summary["strategies"] = {
+        name: {k: _clean(v) if isinstance(v, float) else v for k, v in figures.items()}
+        for name, figures in summary["strategies"].items()
+    }
+    return summary
+
+
+def _optimize_work(n_assets: int, req: OptimizeRequest) -> int:
+    return n_assets * (1 + req.frontier_points)
+
+
+def _backtest_work(n_assets: int, params: BacktestParams, window: Window, symbols: list[str]) -> int:
+    """Estimated rebalances × assets, from the date span of the universe's bars."""
+    start, end = _bounds(window, symbols)
+    bars = PriceBar.objects.filter(asset_id__in=symbols)
+    if start:
+        bars = bars.filter(date__gte=start)
+    if end:
+        bars = bars.filter(date__lte=end)
+    span = bars.aggregate(first=Min("date"), last=Max("date"))
+    if not span["first"]:
+        return 0
+    rows = (span["last"] - span["first"]).days * 252 / 365
+    return n_assets * max(int((rows - params.window) / params.rebalance_every), 0)
+
+
+def _finish(job, compute: Callable[[], None]) -> None:
+    """Run ``compute`` for a started job and record success or the domain error on the row."""
+    try:
+        compute()
+    except DomainError as exc:
+        type(job).objects.filter(pk=job.pk).update(error_fields=exc.fields, result={"code": exc.code})
+        jobs.fail(job, exc.detail)
+        return
+    job.save()
+    jobs.succeed(job, result=job.result)
+
+
+def perform_optimization(run: OptimizationRun) -> OptimizationRun:
+    """Compute a queued run once (a repeated delivery of a finished run does nothing)."""
+    if not jobs.start(run):
+        return run
+
+    def report(percent: int, message: str) -> None:
+        jobs.report_progress(run, percent, message)
+
+    _finish(run, lambda: compute_run(run, report))
+    return run
+
+
+def request_optimization(*, portfolio: Portfolio, user, request: OptimizeRequest) -> tuple[OptimizationRun, bool]:
+    """Create a run; compute it now when small, else queue it. Returns (run, queued).
+
+    Raises ``ValidationFailed`` for inputs that cannot run (unknown symbols, bad settings, fewer than
+    two assets). A run that fails while computing synchronously raises its ``DomainError`` after
+    the failure is stored on the row.
+    """
+    universe = universe_of(portfolio, request.candidates)
+    optimization.validate(request.settings, n_assets=len(universe.symbols))
+    work = _optimize_work(len(universe.symbols), request)
+    queued = work > django_settings.QV_OPTIMIZE_SYNC_BUDGET or (
+        request.backtest is not None
+        and _backtest_work(len(universe.symbols), request.backtest, request.window, universe.symbols)
+        > django_settings.QV_BACKTEST_SYNC_BUDGET
+    )
+    run = OptimizationRun.objects.create(
+        portfolio=portfolio, user=user, objective=request.settings.objective, inputs=request.as_json()
+    )
+    if queued:
+        from apps.portfolios.tasks import run_optimization
+
+        transaction.on_commit(lambda: run_optimization.delay(str(run.pk)))
+        return run, True
+    perform_optimization(run)
+    if run.state == jobs.JobState.FAILED:
+        raise ValidationFailed(run.error, fields=run.error_fields, code=run.result.get("code"))
+    return run, False
+
+
+# --- Backtest ------------------------------------------------------------------------------------
+
+
+def perform_backtest(job: BacktestRun) -> BacktestRun:
+    if not jobs.start(job):
+        return job
+
+    def compute() -> None:
+        req = OptimizeRequest.from_json(job.inputs)
+        universe = universe_of(job.portfolio, req.candidates)
+        prices, frequency, notes = load_prices(universe, req.window)
+        settings = optimization.Settings(**{**asdict(req.settings), "frequency": frequency})
+        weights = {p.asset.id: float(p.market_value) for p in universe.book.positions if p.market_value is not None}
+        summary = run_backtest_on(
+            prices,
+            settings,
+            req.backtest or BacktestParams(),
+            weights,
+            lambda f: jobs.report_progress(job, int(99 * f), "Backtesting"),
+        )
+        summary["notes"] = notes
+        job.result = summary
+
+    _finish(job, compute)
+    return job
+
+
+def request_backtest(*, portfolio: Portfolio, user, request: OptimizeRequest) -> tuple[BacktestRun, bool]:
+    """A walk-forward backtest of the request's settings; computed now when small, else queued."""
+    params = request.backtest or BacktestParams()
+    universe = universe_of(portfolio, request.candidates)
+    optimization.validate(request.settings, n_assets=len(universe.symbols))
+    if request.settings.objective == "black_litterman":
+        raise ValidationFailed(
+            "A walk-forward backtest of Black-Litterman would use today's predictions in the past.",
+            fields={"objective": ["Backtest another objective."]},
+        )
+    job = BacktestRun.objects.create(
+        portfolio=portfolio, user=user, inputs={**request.as_json(), "backtest": asdict(params)}
+    )
+    work = _backtest_work(len(universe.symbols), params, request.window, universe.symbols)
+    if work > django_settings.QV_BACKTEST_SYNC_BUDGET:
+        from apps.portfolios.tasks import run_backtest
+
+        transaction.on_commit(lambda: run_backtest.delay(str(job.pk)))
+        return job, True
+    perform_backtest(job)
+    if job.state == jobs.JobState.FAILED:
+        raise ValidationFailed(job.error, fields=job.error_fields, code=job.result.get("code"))
+    return job, False
