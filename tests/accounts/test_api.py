@@ -94,6 +94,14 @@ def test_token_with_a_wrong_password_is_refused():
     _assert_error(response, 401, "no_active_account")
 
 
+def test_token_login_records_last_login():
+    user = UserFactory()
+    assert user.last_login is None
+    _pair(user.email)
+    user.refresh_from_db()
+    assert user.last_login is not None
+
+
 def test_token_email_is_case_insensitive():
     user = UserFactory(email="case@example.com")
     assert _client(_pair("CASE@Example.com")["access"]).get(ME).json()["id"] == str(user.pk)
