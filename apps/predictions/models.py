@@ -70,6 +70,7 @@ class ModelVersion(models.Model):
     class Meta:
         ordering = ["-trained_at"]
         get_latest_by = "trained_at"
+        permissions = [("review_modelversion", "Can approve, retire and re-backtest model versions")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=VersionStatus.values), name="predictions_modelversion_status_valid"

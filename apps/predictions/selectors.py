@@ -1,0 +1,173 @@
+"""Reads of forecasts shared by the pages, the API and the services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import Http404
+
+from apps.assets.models import Asset
+from apps.predictions import forecasting
+from apps.predictions.models import ModelVersion, Prediction, PredictionJob, Timeframe, VersionStatus
+
+TIMEFRAME_ORDER = [choice.value for choice in Timeframe]
+
+
+def get_asset(symbol: str) -> Asset:
+    """The asset with this symbol (any case), or ``Http404``."""
+    asset = Asset.objects.filter(pk=(symbol or "").upper()).first()
+    if asset is None:
+        raise Http404(f"No asset with symbol {symbol!r}.")
+    return asset
+
+
+def serving_version(asset: Asset) -> ModelVersion | None:
+    """The version forecasts are issued from: the newest approved one; when none is approved and
+    ``QV_REQUIRE_APPROVED_MODEL`` is off, the newest candidate. Retired versions are never served."""
+    versions = ModelVersion.objects.filter(asset=asset).order_by("-trained_at")
+    approved = versions.filter(status=VersionStatus.APPROVED).first()
+    if approved or settings.QV_REQUIRE_APPROVED_MODEL:
+        return approved
+    return versions.filter(status=VersionStatus.CANDIDATE).first()
+
+
+def latest_predictions(asset: Asset) -> list[Prediction]:
+    """The most recently issued set of forecasts for an asset (one per timeframe), shortest first."""
+    newest = Prediction.objects.filter(asset=asset).order_by("-timestamp").first()
+    if newest is None:
+        return []
+    batch = Prediction.objects.filter(asset=asset, as_of=newest.as_of, model_version_id=newest.model_version_id)
+    return sorted(batch.select_related("model_version"), key=lambda prediction: prediction.horizon_periods)
+
+
+def get_job_for_user(user, job_id) -> PredictionJob:
+    """A user's own forecast job; anyone else's (or a malformed id) is ``Http404``."""
+    job = (
+        PredictionJob.objects.filter(pk=job_id, user=user).select_related("asset").first()
+        if user.is_authenticated
+        else None
+    )
+    if job is None:
+        raise Http404("No such job.")
+    return job
+
+
+def predictions_queryset() -> QuerySet[Prediction]:
+    return Prediction.objects.select_related("asset", "model_version")
+
+
+def skill_in_words(summary: dict) -> str:
+    """The backtested skill of a selection against the random walk, in one plain sentence."""
+    metrics = summary.get("metrics") or {}
+    count = metrics.get("n_forecasts")
+    rel_mae = metrics.get("rel_mae")
+    if not summary or rel_mae is None or not count:
+        return "Not backtested: its skill against a random walk is unknown."
+    if not summary.get("beats_random_walk") or rel_mae >= 1:
+        return (
+            f"No edge over a random walk: over {count} past forecasts no model beat "
+            "\u201cthe price stays where it is\u201d, so that is what is shown."
+        )
+    return (
+        f"Over {count} past forecasts this model's error was {round(100 * (1 - rel_mae))}% "
+        "smaller than a random walk's (\u201cthe price stays where it is\u201d)."
+    )
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Track-record figures for a set of matured predictions (see ``summarise``)."""
+
+    count: int
+    hit_rate: float | None
+    base_rate_up: float | None
+    coverage: float | None
+    nominal_level: float | None
+    mean_abs_pct_error: float | None
+    naive_mean_abs_pct_error: float | None
+    rel_mae: float | None
+    brier: float | None
+    brier_reference: float | None
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def summarise(predictions: list[Prediction]) -> Summary:
+    """Hit rate, base rate, coverage, errors and Brier score of scored predictions.
+
+    - hit_rate: share whose stated direction was right; base_rate_up: share where the price rose,
+      i.e. the hit rate of always saying "up".
+    - coverage: share whose realised price fell inside the interval; nominal_level: the mean stated level.
+    - errors are relative to the last price used (scale-free, so assets can be pooled); rel_mae is
+      Σ|error| / Σ|random-walk error| on those scaled errors (below 1 = better than a random walk).
+    - brier: mean (confidence_score − hit)²; brier_reference: that of always saying the observed
+      hit rate, h(1 − h). Lower is better.
+    """
+    scored = [prediction for prediction in predictions if prediction.is_scored]
+    if not scored:
+        return Summary(0, None, None, None, None, None, None, None, None, None)
+    hits = [1.0 if prediction.direction_correct else 0.0 for prediction in scored]
+    errors = [float(prediction.abs_error / prediction.as_of_price) for prediction in scored]
+    naive = [float(prediction.naive_abs_error / prediction.as_of_price) for prediction in scored]
+    hit_rate = _mean(hits)
+    return Summary(
+        count=len(scored),
+        hit_rate=hit_rate,
+        base_rate_up=_mean([1.0 if p.realised_price > p.as_of_price else 0.0 for p in scored]),
+        coverage=_mean([1.0 if p.in_interval else 0.0 for p in scored]),
+        nominal_level=_mean([float(p.level) for p in scored]),
+        mean_abs_pct_error=_mean(errors),
+        naive_mean_abs_pct_error=_mean(naive),
+        rel_mae=sum(errors) / sum(naive) if sum(naive) > 0 else None,
+        brier=_mean([(float(p.confidence_score) - hit) ** 2 for p, hit in zip(scored, hits, strict=True)]),
+        brier_reference=hit_rate * (1 - hit_rate),
+    )
+
+
+def reliability(predictions: list[Prediction]) -> list[dict]:
+    """Stated confidence against how often the direction was right, per tenth of probability.
+
+    Rows: band, count, mean_confidence, hit_rate; bands without forecasts are left out.
+    """
+    scored = [prediction for prediction in predictions if prediction.is_scored]
+    if not scored:
+        return []
+    table = forecasting.reliability_table(
+        [float(p.confidence_score) for p in scored], [1.0 if p.direction_correct else 0.0 for p in scored]
+    )
+    return [
+        {
+            "band": f"{row.bin_lower:.1f}\u2013{row.bin_upper:.1f}",
+            "count": int(row.n),
+            "mean_confidence": float(row.mean_prob),
+            "hit_rate": float(row.observed),
+        }
+        for row in table.itertuples()
+    ]
+
+
+def track_record(*, asset: Asset | None = None, recent: int = 50) -> dict:
+    """Matured predictions (optionally of one asset) summarised overall and per timeframe.
+
+    Returns ``{"overall": Summary, "by_timeframe": [(timeframe, Summary)], "reliability": rows,
+    "recent": [Prediction], "pending": int}``; ``pending`` counts issued forecasts not yet matured.
+    """
+    base = Prediction.objects.all() if asset is None else Prediction.objects.filter(asset=asset)
+    scored = list(base.scored().select_related("asset").order_by("-target_date", "asset_id", "horizon_periods"))
+    by_timeframe = [
+        (timeframe, summarise([p for p in scored if p.timeframe == timeframe])) for timeframe in TIMEFRAME_ORDER
+    ]
+    return {
+        "overall": summarise(scored),
+        "by_timeframe": by_timeframe,
+        "reliability": reliability(scored),
+        "recent": scored[:recent],
+        "pending": base.unscored().count(),
+    }

@@ -1,0 +1,104 @@
+"""HTML face of forecasts: the asset page's forecast panel, job pages, the track record."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from apps.assets.models import AssetType
+from apps.assets.selectors import close_series
+from apps.predictions import selectors, services
+from apps.predictions.models import PredictionJob
+from quantumvest import jobs
+from quantumvest.errors import DomainError
+
+HISTORY_BARS = 250
+
+
+def _chart_data(asset, predictions) -> dict:
+    history = close_series(asset.id).iloc[-HISTORY_BARS:]
+    fan = [
+        {
+            "date": p.target_date.isoformat(),
+            "timeframe": p.timeframe,
+            "point": float(p.predicted_price),
+            "lower": float(p.confidence_lower),
+            "upper": float(p.confidence_upper),
+        }
+        for p in predictions
+    ]
+    origin = (
+        {"date": predictions[0].as_of.isoformat(), "price": float(predictions[0].as_of_price)} if predictions else None
+    )
+    return {
+        "symbol": asset.id,
+        "history": [[day.date().isoformat(), round(float(value), 8)] for day, value in history.items()],
+        "origin": origin,
+        "fan": fan,
+        "level": float(predictions[0].level) if predictions else None,
+    }
+
+
+def _panel_context(request: HttpRequest, asset) -> dict:
+    predictions = selectors.latest_predictions(asset)
+    rows = [
+        {"prediction": p, "skill": selectors.skill_in_words(p.model_version.selection_summary(p.timeframe))}
+        for p in predictions
+    ]
+    pending = (
+        PredictionJob.objects.filter(user=request.user, asset=asset).exclude(state__in=jobs.FINISHED_STATES).first()
+    )
+    return {
+        "asset": asset,
+        "rows": rows,
+        "version": predictions[0].model_version if predictions else None,
+        "chart": _chart_data(asset, predictions),
+        "chart_id": f"forecast-data-{asset.id}",
+        "is_crypto": asset.type == AssetType.CRYPTO,
+        "job": pending,
+    }
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def forecast_panel(request: HttpRequest, symbol: str) -> HttpResponse:
+    """The forecast panel: the fragment the asset page loads lazily, or a page of its own."""
+    asset = selectors.get_asset(symbol)
+    template = "predictions/forecast.html#panel" if request.htmx else "predictions/forecast.html"
+    return render(request, template, _panel_context(request, asset))
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request")
+def request_forecast(request: HttpRequest, symbol: str) -> HttpResponse:
+    asset = selectors.get_asset(symbol)
+    try:
+        job = services.request_predictions(asset=asset, by=request.user)
+    except DomainError as exc:
+        return render(request, "predictions/job.html#job", {"error": exc.detail, "asset": asset}, status=400)
+    if request.htmx:
+        return render(request, "predictions/job.html#job", {"job": job, "asset": asset, "in_panel": True})
+    return redirect("predictions:job", job_id=job.pk)
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def job_detail(request: HttpRequest, job_id) -> HttpResponse:
+    job = selectors.get_job_for_user(request.user, job_id)
+    template = "predictions/job.html#job" if request.htmx else "predictions/job.html"
+    context = {"job": job, "asset": job.asset, "in_panel": request.GET.get("panel") == "1"}
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def track_record(request: HttpRequest, symbol: str | None = None) -> HttpResponse:
+    asset = selectors.get_asset(symbol) if symbol else None
+    record = selectors.track_record(asset=asset)
+    return render(request, "predictions/track_record.html", {"asset": asset, **record})

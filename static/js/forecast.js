@@ -1,0 +1,101 @@
+/* Forecast fan chart: the last year of closes, then the forecast and its interval for each timeframe.
+ *
+ * Each element with data-forecast-chart="ID" is drawn from the JSON in <script id="ID"> (written by
+ * Django's json_script): {symbol, history: [[date, close]], origin: {date, price} | null,
+ * fan: [{date, timeframe, point, lower, upper}], level}. Needs ECharts (static/vendor) loaded first.
+ */
+(function () {
+  "use strict";
+
+  function cssVar(name, fallback) {
+    const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+    return value || fallback;
+  }
+
+  function draw(element) {
+    if (!window.echarts || element.dataset.drawn) return;
+    const source = document.getElementById(element.dataset.forecastChart);
+    if (!source) return;
+    const data = JSON.parse(source.textContent);
+    element.dataset.drawn = "1";
+
+    const history = cssVar("--qv-chart-1", "#4338ca");
+    const forecast = cssVar("--qv-chart-2", "#d97706");
+    const text = cssVar("--qv-text-muted", "#5b6478");
+    const series = [
+      { name: "Close", type: "line", data: data.history, showSymbol: false, lineStyle: { width: 1.5, color: history } },
+    ];
+
+    if (data.origin && data.fan.length) {
+      const start = [data.origin.date, data.origin.price];
+      const upper = [start].concat(data.fan.map(function (f) { return [f.date, f.upper]; }));
+      const lower = [start].concat(data.fan.map(function (f) { return [f.date, f.lower]; }));
+      const percent = Math.round(100 * data.level);
+      series.push({
+        name: percent + "% interval",
+        type: "custom",
+        data: [0],
+        silent: true,
+        z: 1,
+        renderItem: function (params, api) {
+          const points = upper.concat(lower.slice().reverse()).map(function (p) {
+            return api.coord([new Date(p[0]).getTime(), p[1]]);
+          });
+          return { type: "polygon", shape: { points: points }, style: { fill: forecast, opacity: 0.18 } };
+        },
+      });
+      series.push({
+        name: "Interval bounds",
+        type: "line",
+        data: upper,
+        showSymbol: false,
+        lineStyle: { width: 1, type: "dashed", color: forecast },
+      });
+      series.push({
+        name: "Interval bounds",
+        type: "line",
+        data: lower,
+        showSymbol: false,
+        lineStyle: { width: 1, type: "dashed", color: forecast },
+      });
+      series.push({
+        name: "Forecast",
+        type: "line",
+        data: [start].concat(data.fan.map(function (f) { return { value: [f.date, f.point], timeframe: f.timeframe }; })),
+        symbolSize: 7,
+        lineStyle: { width: 2, color: forecast },
+        itemStyle: { color: forecast },
+        label: {
+          show: true,
+          position: "top",
+          color: text,
+          formatter: function (p) { return p.data.timeframe || ""; },
+        },
+      });
+    }
+
+    const chart = window.echarts.init(element, null, { renderer: "canvas" });
+    chart.setOption({
+      animation: false,
+      grid: { left: 56, right: 24, top: 32, bottom: 40 },
+      legend: { data: ["Close", "Forecast", "Interval bounds"], textStyle: { color: text } },
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "" : Number(v).toFixed(2); } },
+      xAxis: { type: "time", axisLabel: { color: text } },
+      yAxis: { type: "value", scale: true, name: data.symbol, axisLabel: { color: text } },
+      series: series,
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
+  function drawAll(root) {
+    const scope = root && root.querySelectorAll ? root : document;
+    if (scope.matches && scope.matches("[data-forecast-chart]")) draw(scope);
+    scope.querySelectorAll("[data-forecast-chart]").forEach(draw);
+  }
+
+  if (window.QV && window.QV.onLoad) {
+    window.QV.onLoad(drawAll);
+  } else {
+    document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
+  }
+})();
