@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.assets.api.urls")),
     path("", include("apps.portfolios.api.urls")),
+    path("", include("apps.predictions.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
 
@@ -20,6 +21,7 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("assets/", include("apps.assets.urls")),
     path("portfolios/", include("apps.portfolios.urls")),
+    path("predictions/", include("apps.predictions.urls")),
     path("", include("apps.accounts.home_urls")),
 ]
 
