@@ -45,9 +45,9 @@ def price_import(request: HttpRequest) -> HttpResponse:
     status, job = 200, None
     if request.method == "POST":
         if upload_too_large(request):
-            form = PriceImportForm()
-            form.add_error(None, f"The file is larger than the limit of {settings.QV_IMPORT_MAX_BYTES:,} bytes.")
-            return render(request, template, _context(request, form), status=413)
+            context = _context(request, PriceImportForm())
+            context["refused"] = f"The file is larger than the limit of {settings.QV_IMPORT_MAX_BYTES:,} bytes."
+            return render(request, template, context, status=413)
         form = PriceImportForm(request.POST, request.FILES)
         if form.is_valid():
             options = {key: value for key, value in form.cleaned_data.items() if key != "file"}

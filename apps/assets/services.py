@@ -250,8 +250,8 @@ def run_import_job(job_id: str) -> None:
                 progress=progress,
             )
     except ImportRejected as exc:
-        jobs.fail(job, exc.detail)
         ImportJob.objects.filter(pk=job.pk).update(result=exc.report.as_dict())
+        jobs.fail(job, exc.detail)
     except (ValidationFailed, PermissionDenied) as exc:
         jobs.fail(job, exc.detail)
     except Exception:
@@ -261,7 +261,9 @@ def run_import_job(job_id: str) -> None:
     else:
         jobs.succeed(job, report.as_dict(), message=report.summary())
     finally:
-        job.file.delete(save=True)
+        # The upload is not kept once imported; a conditional update leaves the job's other fields alone.
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
 
 
 # --- Providers ---------------------------------------------------------------------------------
