@@ -72,29 +72,48 @@ def delete_portfolio(*, portfolio: Portfolio) -> None:
     portfolio.delete()
 
 
-def _asset(symbol: str) -> Asset:
+def _asset(symbol: str) -> tuple[Asset | None, str | None]:
     symbol = (symbol or "").strip().upper()
-    asset = Asset.objects.filter(pk=symbol).first()
+    asset = Asset.objects.filter(pk=symbol).first() if symbol else None
     if asset is None:
-        message = f"Unknown symbol '{symbol[:20]}'." if symbol else "This field is required."
-        raise ValidationFailed(message, fields={"symbol": [message]}, code="unknown_symbol")
-    return asset
+        return None, f"Unknown symbol '{symbol[:20]}'." if symbol else "This field is required."
+    return asset, None
+
+
+def _validate_lot(lot: PortfolioAsset, symbol_error: str | None) -> None:
+    """Every problem of the lot at once, as field errors; ``ValidationFailed`` when there is one."""
+    fields: dict[str, list[str]] = {}
+    if symbol_error:
+        fields["symbol"] = [symbol_error]
+    for name in ("quantity", "purchase_price"):
+        value = getattr(lot, name)
+        if value is not None and value <= 0:
+            fields[name] = ["Must be greater than zero."]
+    try:
+        lot.full_clean(exclude=["asset", *fields], validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        for name, messages in _fields(exc).items():
+            fields.setdefault(name, []).extend(messages)
+    if fields:
+        first = next(iter(fields.values()))[0]
+        raise ValidationFailed(first, fields=fields)
 
 
 @transaction.atomic
 def add_lot(
     *, portfolio: Portfolio, symbol: str, quantity: Decimal, purchase_price: Decimal, purchase_date: date
 ) -> PortfolioAsset:
-    """Record a purchase. Raises ``ValidationFailed`` with field errors for an unknown symbol, a
-    non-positive quantity or price, too many digits, or a purchase date in the future."""
+    """Record a purchase. Raises ``ValidationFailed`` with every field error at once: an unknown
+    symbol, a non-positive quantity or price, too many digits, a purchase date in the future."""
+    asset, symbol_error = _asset(symbol)
     lot = PortfolioAsset(
         portfolio=portfolio,
-        asset=_asset(symbol),
+        asset=asset,
         quantity=quantity,
         purchase_price=purchase_price,
         purchase_date=purchase_date,
     )
-    _check(lot)
+    _validate_lot(lot, symbol_error)
     lot.save()
     Portfolio.objects.filter(pk=portfolio.pk).update(updated_at=timezone.now())
     return lot
@@ -110,15 +129,18 @@ def update_lot(
     purchase_date: date | None = None,
 ) -> PortfolioAsset:
     """Change a lot's fields (its portfolio never changes); same errors as ``add_lot``."""
+    symbol_error = None
     if symbol is not None:
-        lot.asset = _asset(symbol)
+        asset, symbol_error = _asset(symbol)
+        if asset is not None:
+            lot.asset = asset
     if quantity is not None:
         lot.quantity = quantity
     if purchase_price is not None:
         lot.purchase_price = purchase_price
     if purchase_date is not None:
         lot.purchase_date = purchase_date
-    _check(lot)
+    _validate_lot(lot, symbol_error)
     lot.save()
     Portfolio.objects.filter(pk=lot.portfolio_id).update(updated_at=timezone.now())
     return lot
