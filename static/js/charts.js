@@ -56,16 +56,23 @@
     return { dates: dates, candles: candles, closes: closes, volumes: volumes };
   }
 
-  function buildOption(config, bars, start) {
+  function buildOption(bars, state) {
     const gain = cssVar("--qv-gain", "#15803d");
     const loss = cssVar("--qv-loss", "#b91c1c");
     const line = cssVar("--qv-chart-1", "#4338ca");
     const muted = cssVar("--qv-text-muted", "#5b6478");
     const border = cssVar("--qv-border", "#dde1ea");
     const axisLabel = { color: muted, fontSize: 11 };
+    const priceLabel = {
+      color: muted,
+      fontSize: 11,
+      showMinLabel: false,
+      showMaxLabel: false,
+      formatter: function (value) { return formatNumber(value, value < 10 ? 2 : 0); },
+    };
     return {
       animation: false,
-      legend: { show: false, selected: { Close: true, Candles: false } },
+      legend: { show: false, selected: { Close: state.kind === "line", Candles: state.kind === "candles" } },
       axisPointer: { link: [{ xAxisIndex: "all" }] },
       tooltip: {
         trigger: "axis",
@@ -83,20 +90,26 @@
         },
       },
       grid: [
-        { left: 8, right: 12, top: 12, height: "62%", containLabel: true },
-        { left: 8, right: 12, top: "78%", bottom: 40, containLabel: true },
+        { left: 24, right: 12, top: 12, height: "62%", containLabel: true },
+        { left: 24, right: 12, top: "78%", bottom: 40, containLabel: true },
       ],
       xAxis: [
-        { type: "category", data: bars.dates, boundaryGap: true, axisLine: { lineStyle: { color: border } }, axisLabel: axisLabel },
+        { type: "category", data: bars.dates, boundaryGap: true, axisLine: { lineStyle: { color: border } }, axisLabel: Object.assign({ hideOverlap: true }, axisLabel) },
         { type: "category", gridIndex: 1, data: bars.dates, boundaryGap: true, axisLabel: { show: false }, axisTick: { show: false } },
       ],
       yAxis: [
-        { type: "value", scale: true, position: "right", splitLine: { lineStyle: { color: border } }, axisLabel: axisLabel },
+        Object.assign(
+          { position: "right", splitLine: { lineStyle: { color: border } }, axisLabel: priceLabel },
+          state.log
+            ? // A log axis snaps to powers of ten unless bounded by the data in view.
+              { type: "log", min: function (extent) { return extent.min * 0.97; }, max: function (extent) { return extent.max * 1.03; } }
+            : { type: "value", scale: true }
+        ),
         { type: "value", gridIndex: 1, position: "right", splitNumber: 2, axisLabel: { show: false }, splitLine: { show: false } },
       ],
       dataZoom: [
-        { type: "inside", xAxisIndex: [0, 1], startValue: start, endValue: bars.dates.length - 1 },
-        { type: "slider", xAxisIndex: [0, 1], startValue: start, endValue: bars.dates.length - 1, height: 22, bottom: 6 },
+        { type: "inside", xAxisIndex: [0, 1], startValue: state.start, endValue: state.end },
+        { type: "slider", xAxisIndex: [0, 1], startValue: state.start, endValue: state.end, height: 22, bottom: 6 },
       ],
       series: [
         { name: "Close", type: "line", data: bars.closes, showSymbol: false, sampling: "lttb", lineStyle: { width: 1.5, color: line }, itemStyle: { color: line } },
@@ -117,26 +130,34 @@
     });
   }
 
-  function wireControls(element, chart, bars) {
+  function wireControls(element, chart, bars, state) {
     const controls = document.querySelector('[data-chart-controls="' + element.id + '"]');
     if (!controls) return;
+    function render() { chart.setOption(buildOption(bars, state), true); }
+    // Keep the user's zoom and pan when the chart is redrawn for another type or scale.
+    chart.on("datazoom", function () {
+      const zoom = chart.getOption().dataZoom[0];
+      state.start = zoom.startValue;
+      state.end = zoom.endValue;
+    });
     controls.addEventListener("click", function (event) {
       const button = event.target.closest("button");
       if (!button) return;
       if (button.dataset.range) {
         press(controls, "[data-range]", button);
-        chart.dispatchAction({ type: "dataZoom", startValue: rangeStart(bars.dates, button.dataset.range), endValue: bars.dates.length - 1 });
+        state.start = rangeStart(bars.dates, button.dataset.range);
+        state.end = bars.dates.length - 1;
       } else if (button.dataset.kind) {
         press(controls, "[data-kind]", button);
-        const candles = button.dataset.kind === "candles";
-        chart.dispatchAction({ type: candles ? "legendSelect" : "legendUnSelect", name: "Candles" });
-        chart.dispatchAction({ type: candles ? "legendUnSelect" : "legendSelect", name: "Close" });
+        state.kind = button.dataset.kind;
       }
+      render();
     });
     const log = controls.querySelector("[data-log]");
     if (log) {
       log.addEventListener("change", function () {
-        chart.setOption({ yAxis: [{ type: log.checked ? "log" : "value" }] });
+        state.log = log.checked;
+        render();
       });
     }
   }
@@ -149,8 +170,9 @@
     }
     element.innerHTML = "";
     const chart = window.echarts.init(element, null, { renderer: "canvas" });
-    chart.setOption(buildOption(config, bars, rangeStart(bars.dates, DEFAULT_RANGE)));
-    wireControls(element, chart, bars);
+    const state = { kind: "line", log: false, start: rangeStart(bars.dates, DEFAULT_RANGE), end: bars.dates.length - 1 };
+    chart.setOption(buildOption(bars, state));
+    wireControls(element, chart, bars, state);
     window.addEventListener("resize", function () { chart.resize(); });
   }
 
