@@ -205,3 +205,31 @@ def test_deactivation_through_the_service_revokes_every_token(user):
     services.deactivate_user(user=user)
     _assert_refused(_me(pair["access"]), "user_inactive")
     _assert_refused(APIClient().post(REFRESH, {"refresh": pair["refresh"]}, format="json"), "token_not_valid")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_refresh_token_used_twice_at_once_succeeds_once():
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from django.db import connection
+    from rest_framework_simplejwt.exceptions import InvalidToken
+
+    from apps.accounts.api import tokens
+
+    refresh = tokens.issue_pair(UserFactory()).refresh
+    barrier = Barrier(2)
+
+    def use_it() -> str:
+        barrier.wait()
+        try:
+            tokens.rotate(refresh)
+            return "ok"
+        except InvalidToken:
+            return "refused"
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = sorted(pool.map(lambda _: use_it(), range(2)))
+    assert outcomes == ["ok", "refused"]

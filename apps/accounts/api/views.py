@@ -27,9 +27,8 @@ TAG = "auth"
 INVALID_TOKEN = error_response("The token is malformed, expired, blacklisted, of the wrong type or revoked.")
 
 
+# Public, and rate-limited per client address (scope "auth").
 class AuthEndpoint(APIView):
-    # Public, and rate-limited per client address (scope "auth").
-
     authentication_classes = ()
     permission_classes = (AllowAny,)
     throttle_classes = (ScopedRateThrottle,)
