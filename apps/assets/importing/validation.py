@@ -160,6 +160,11 @@ def validate_rows(
     return out
 
 
+def _plain(value: Decimal) -> str:
+    """``10``, ``209.419998``: no trailing zeros, no exponent."""
+    return format(value.normalize(), "f")
+
+
 def _bars_in_row(layout: Layout, cells: list[str]) -> int:
     if layout.format == ImportFormat.OHLCV:
         return 1
@@ -240,7 +245,7 @@ def _ohlcv_row(
     close = values["close"]
     open_, high, low = values["open"] or close, values["high"] or close, values["low"] or close
     if high < low:
-        out.reject(line, layout.header[columns["high"]], f"high {high.normalize()} is below low {low.normalize()}")
+        out.reject(line, layout.header[columns["high"]], f"high {_plain(high)} is below low {_plain(low)}")
         return
     first = _duplicate(seen, (symbol, day), line)
     if first is not None:
@@ -250,9 +255,9 @@ def _ohlcv_row(
     for key, value in (("open", open_), ("close", close)):
         if value < low:
             issues.append(f"{key}_below_low")
-            out.warn(line, layout.header[columns[key]], f"{key} {value.normalize()} is below low {low.normalize()}")
+            out.warn(line, layout.header[columns[key]], f"{key} {_plain(value)} is below low {_plain(low)}")
         elif value > high:
             issues.append(f"{key}_above_high")
-            out.warn(line, layout.header[columns[key]], f"{key} {value.normalize()} is above high {high.normalize()}")
+            out.warn(line, layout.header[columns[key]], f"{key} {_plain(value)} is above high {_plain(high)}")
     volume = values["volume"] if values["volume"] is not None else Decimal(0)
     out.bars.append(Bar(symbol, day, open_, high, low, close, values["adj_close"], volume, tuple(issues), line))
