@@ -10,7 +10,7 @@ DEFAULT_PASSWORD = "correct-horse-battery-9"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
-    """An active investor-less user (no groups) with ``DEFAULT_PASSWORD``.
+    """An active user without a role (no groups) whose password is ``DEFAULT_PASSWORD``.
 
     ``UserFactory(password="...")`` sets another password; ``UserFactory(role="analyst")`` puts the
     user in a role through the real service.
