@@ -1,0 +1,96 @@
+"""Admin of users' portfolios and lots: searchable, read-only for analysts (view permission only,
+see apps/accounts/roles.py). Saves by admins go through the same services as every other face."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count
+from django.http import HttpRequest
+
+from apps.portfolios import services
+from apps.portfolios.models import Portfolio, PortfolioAsset
+
+
+class LotInline(admin.TabularInline):
+    """The portfolio's lots for reading; lots are added and changed on their own admin page, which
+    saves through the services."""
+
+    model = PortfolioAsset
+    fields = ("asset", "quantity", "purchase_price", "purchase_date", "created_at")
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Portfolio)
+class PortfolioAdmin(admin.ModelAdmin):
+    list_display = ("name", "user", "base_currency", "lots", "created_at", "updated_at")
+    list_filter = ("base_currency",)
+    search_fields = ("name", "user__email", "user__name", "id")
+    list_select_related = ("user",)
+    raw_id_fields = ("user",)
+    readonly_fields = ("id", "created_at", "updated_at")
+    inlines = [LotInline]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).annotate(_lots=Count("lots"))
+
+    @admin.display(description="lots", ordering="_lots")
+    def lots(self, obj: Portfolio) -> int:
+        return obj._lots
+
+    def save_model(self, request, obj: Portfolio, form, change: bool) -> None:
+        if change:
+            services.update_portfolio(portfolio=obj, name=obj.name, base_currency=obj.base_currency)
+        else:
+            created = services.create_portfolio(user=obj.user, name=obj.name, base_currency=obj.base_currency)
+            obj.pk = created.pk
+
+    def delete_model(self, request, obj: Portfolio) -> None:
+        services.delete_portfolio(portfolio=obj)
+
+
+@admin.register(PortfolioAsset)
+class LotAdmin(admin.ModelAdmin):
+    list_display = ("asset", "portfolio", "owner", "quantity", "purchase_price", "purchase_date")
+    list_filter = ("asset__type",)
+    search_fields = ("asset__id", "asset__name", "portfolio__name", "portfolio__user__email", "id")
+    list_select_related = ("asset", "portfolio__user")
+    raw_id_fields = ("portfolio", "asset")
+    readonly_fields = ("id", "created_at", "updated_at")
+    date_hierarchy = "purchase_date"
+
+    @admin.display(description="owner", ordering="portfolio__user__email")
+    def owner(self, obj: PortfolioAsset) -> str:
+        return obj.portfolio.user.email
+
+    def save_model(self, request, obj: PortfolioAsset, form, change: bool) -> None:
+        if change:
+            services.update_lot(
+                lot=obj,
+                symbol=obj.asset_id,
+                quantity=obj.quantity,
+                purchase_price=obj.purchase_price,
+                purchase_date=obj.purchase_date,
+            )
+        else:
+            created = services.add_lot(
+                portfolio=obj.portfolio,
+                symbol=obj.asset_id,
+                quantity=obj.quantity,
+                purchase_price=obj.purchase_price,
+                purchase_date=obj.purchase_date,
+            )
+            obj.pk = created.pk
+
+    def delete_model(self, request, obj: PortfolioAsset) -> None:
+        services.delete_lot(lot=obj)
