@@ -244,3 +244,44 @@ class BacktestRun(Job):
 
     def __str__(self) -> str:
         return f"Backtest of {self.model_version} ({self.state})"
+
+
+class SentimentLabel(models.TextChoices):
+    POSITIVE = "positive", "Positive"
+    NEUTRAL = "neutral", "Neutral"
+    NEGATIVE = "negative", "Negative"
+
+
+class NewsItem(models.Model):
+    """A news headline about one or more assets, scored offline by the finance lexicon."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    assets = models.ManyToManyField(Asset, related_name="news")
+    published_at = models.DateTimeField()
+    source = models.CharField(max_length=200)
+    title = models.CharField(max_length=500)
+    url = models.URLField(max_length=1000, unique=True, help_text="Also the identity: the same URL is one item.")
+    body = models.TextField(blank=True)
+    sentiment_score = models.DecimalField(
+        max_digits=5, decimal_places=4, help_text="-1 (bad news for holders) to +1 (good news)."
+    )
+    sentiment_label = models.CharField(max_length=8, choices=SentimentLabel.choices)
+    scorer_version = models.CharField(max_length=40)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-published_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sentiment_score__gte=-1, sentiment_score__lte=1),
+                name="predictions_newsitem_score_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sentiment_label__in=SentimentLabel.values),
+                name="predictions_newsitem_label_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["-published_at"], name="predictions_news_published")]
+
+    def __str__(self) -> str:
+        return self.title
