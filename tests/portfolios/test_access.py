@@ -74,6 +74,9 @@ def owner_objects():
     run_factory = getattr(factories, "OptimizationRunFactory", None)
     if run_factory is not None:
         objects["run"] = run_factory(portfolio=lot.portfolio)
+    backtest_factory = getattr(factories, "BacktestRunFactory", None)
+    if backtest_factory is not None:
+        objects["backtest"] = backtest_factory(portfolio=lot.portfolio)
     return objects
 
 
@@ -82,6 +85,8 @@ def _value_for(param: str, objects: dict):
         return objects["lot"].id
     if "portfolio" in param:
         return objects["portfolio"].id
+    if "backtest" in param and "backtest" in objects:
+        return objects["backtest"].id
     if re.search(r"run|optimi[sz]ation|backtest|job", param) and "run" in objects:
         return objects["run"].id
     return None

@@ -204,9 +204,14 @@ class OptimizeView(OwnedPortfolioMixin, GenericAPIView):
 class OptimizationRunView(GenericAPIView):
     serializer_class = s.OptimizationRunOutput
 
+    def initial(self, request, *args, **kwargs):
+        # Look the run up before DRF picks a handler: another user's run is 404 for every method.
+        super().initial(request, *args, **kwargs)
+        self.run = selectors.get_run_for_user(request.user, kwargs["run_id"])
+
     @extend_schema(summary="One of your optimisation runs (poll this for a queued run)")
     def get(self, request, run_id):
-        return Response(s.OptimizationRunOutput(selectors.get_run_for_user(request.user, run_id)).data)
+        return Response(s.OptimizationRunOutput(self.run).data)
 
 
 class BacktestView(OwnedPortfolioMixin, GenericAPIView):
@@ -232,6 +237,11 @@ class BacktestView(OwnedPortfolioMixin, GenericAPIView):
 class BacktestRunView(GenericAPIView):
     serializer_class = s.BacktestRunOutput
 
+    def initial(self, request, *args, **kwargs):
+        # Look the backtest up before DRF picks a handler: another user's is 404 for every method.
+        super().initial(request, *args, **kwargs)
+        self.backtest = selectors.get_backtest_for_user(request.user, kwargs["backtest_id"])
+
     @extend_schema(summary="One of your backtests (poll this for a queued one)")
     def get(self, request, backtest_id):
-        return Response(s.BacktestRunOutput(selectors.get_backtest_for_user(request.user, backtest_id)).data)
+        return Response(s.BacktestRunOutput(self.backtest).data)
