@@ -28,6 +28,8 @@ ROLE_PERMISSIONS: dict[str, list[str] | str] = {
         # Users' holdings: analysts read them in the admin, they never edit them.
         "portfolios.view_portfolio",
         "portfolios.view_portfolioasset",
+        "portfolios.view_optimizationrun",
+        "portfolios.view_backtestrun",
     ],
     Role.ADMIN: ALL,
 }

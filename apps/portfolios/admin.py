@@ -1,5 +1,6 @@
-"""Admin of users' portfolios and lots: searchable, read-only for analysts (view permission only,
-see apps/accounts/roles.py). Saves by admins go through the same services as every other face."""
+"""Admin of users' portfolios, lots, optimisation runs and backtests: searchable, read-only for
+analysts (view permission only, see apps/accounts/roles.py). Saves of portfolios and lots by admins
+go through the same services as every other face; runs are results and are never edited."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.db.models import Count
 from django.http import HttpRequest
 
 from apps.portfolios import services
-from apps.portfolios.models import Portfolio, PortfolioAsset
+from apps.portfolios.models import BacktestRun, OptimizationRun, Portfolio, PortfolioAsset
 
 
 class LotInline(admin.TabularInline):
@@ -94,3 +95,33 @@ class LotAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj: PortfolioAsset) -> None:
         services.delete_lot(lot=obj)
+
+
+class RunAdmin(admin.ModelAdmin):
+    """Runs are computed results: listed and read, deletable by admins, never added or edited here."""
+
+    list_filter = ("state",)
+    search_fields = ("id", "portfolio__name", "portfolio__user__email")
+    list_select_related = ("portfolio__user",)
+    date_hierarchy = "created_at"
+
+    @admin.display(description="owner", ordering="portfolio__user__email")
+    def owner(self, obj) -> str:
+        return obj.portfolio.user.email
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(OptimizationRun)
+class OptimizationRunAdmin(RunAdmin):
+    list_display = ("id", "portfolio", "owner", "objective", "state", "sharpe", "created_at")
+    list_filter = ("state", "objective")
+
+
+@admin.register(BacktestRun)
+class BacktestRunAdmin(RunAdmin):
+    list_display = ("id", "portfolio", "owner", "state", "created_at")

@@ -71,3 +71,16 @@ def test_admin_change_goes_through_the_service_rules(lot):
     assert client.post(url, data).status_code == 302
     lot.refresh_from_db()
     assert lot.quantity == Decimal(3)
+
+
+def test_analyst_can_list_and_read_runs_but_not_change_them(lot):
+    from tests.portfolios.factories import OptimizationRunFactory
+
+    run = OptimizationRunFactory(portfolio=lot.portfolio)
+    client = _client(Role.ANALYST)
+    listing = client.get("/admin/portfolios/optimizationrun/", {"q": "alice@example.com"})
+    assert listing.status_code == 200 and str(run.id) in listing.content.decode()
+    page = client.get(f"/admin/portfolios/optimizationrun/{run.id}/change/")
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    assert client.post(f"/admin/portfolios/optimizationrun/{run.id}/delete/", {"post": "yes"}).status_code == 403
+    assert client.get("/admin/portfolios/backtestrun/").status_code == 200
