@@ -361,6 +361,14 @@ if QV_PRICE_PROVIDER not in ("", "directory", "stooq"):
     raise ImproperlyConfigured(f"QV_PRICE_PROVIDER must be empty, directory or stooq, not {QV_PRICE_PROVIDER!r}.")
 if QV_PRICE_PROVIDER == "directory" and not QV_PRICE_PROVIDER_DIR:
     raise ImproperlyConfigured("QV_PRICE_PROVIDER=directory needs QV_PRICE_PROVIDER_DIR.")
+# News feeds (RSS/Atom URLs, comma-separated) fetched hourly when set; headlines are scored offline.
+QV_NEWS_FEEDS = env.listing("QV_NEWS_FEEDS", [])
+QV_NEWS_FEED_TIMEOUT = env.integer("QV_NEWS_FEED_TIMEOUT", 10)
+if QV_NEWS_FEEDS:
+    CELERY_BEAT_SCHEDULE["predictions-fetch-news"] = {
+        "task": "apps.predictions.tasks.fetch_news",
+        "schedule": crontab(minute=5),
+    }
 if QV_PRICE_PROVIDER:
     CELERY_BEAT_SCHEDULE["assets-refresh-prices"] = {
         "task": "assets.refresh_prices",

@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html_join
 
 from apps.predictions import services
-from apps.predictions.models import BacktestRun, ModelVersion, Prediction, PredictionJob, VersionStatus
+from apps.predictions.models import BacktestRun, ModelVersion, NewsItem, Prediction, PredictionJob, VersionStatus
 from quantumvest.errors import DomainError
 
 
@@ -138,3 +138,13 @@ class PredictionJobAdmin(ReadOnlyAdmin):
 class BacktestRunAdmin(ReadOnlyAdmin):
     list_display = ["model_version", "user", "state", "progress", "created_at", "finished_at"]
     list_filter = ["state"]
+
+
+@admin.register(NewsItem)
+class NewsItemAdmin(ReadOnlyAdmin):
+    """Headlines are scored when they arrive; the score is never edited by hand."""
+
+    list_display = ["title", "source", "published_at", "sentiment_score", "sentiment_label"]
+    list_filter = ["sentiment_label", "source"]
+    search_fields = ["title", "url", "assets__id"]
+    date_hierarchy = "published_at"

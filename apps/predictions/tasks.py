@@ -54,3 +54,13 @@ def run_backtest(run_id: str) -> None:
     run = BacktestRun.objects.select_related("model_version__asset").filter(pk=run_id).first()
     if run is not None:
         services.run_backtest(run=run)
+
+
+@shared_task(**IDEMPOTENT)
+def fetch_news() -> dict:
+    """Fetch the configured news feeds; an item already stored (same URL) is not stored again."""
+    from django.conf import settings
+
+    from apps.predictions import news
+
+    return news.fetch_feeds(urls=settings.QV_NEWS_FEEDS, timeout=settings.QV_NEWS_FEED_TIMEOUT)

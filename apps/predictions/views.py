@@ -10,8 +10,9 @@ from django.views.decorators.vary import vary_on_headers
 
 from apps.assets.models import AssetType
 from apps.assets.selectors import close_series
-from apps.predictions import selectors, services
+from apps.predictions import news, selectors, services
 from apps.predictions.models import PredictionJob
+from apps.predictions.sentiment.heldout import measured_accuracy
 from quantumvest import jobs
 from quantumvest.errors import DomainError
 
@@ -102,3 +103,19 @@ def track_record(request: HttpRequest, symbol: str | None = None) -> HttpRespons
     asset = selectors.get_asset(symbol) if symbol else None
     record = selectors.track_record(asset=asset)
     return render(request, "predictions/track_record.html", {"asset": asset, **record})
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def sentiment_panel(request: HttpRequest, symbol: str) -> HttpResponse:
+    """News sentiment of an asset: daily mean headline score and the latest headlines."""
+    asset = selectors.get_asset(symbol)
+    context = {
+        "asset": asset,
+        "days": news.daily_sentiment(symbol=asset.pk, days=30),
+        "headlines": news.recent_news(symbol=asset.pk, limit=8),
+        "scorer": measured_accuracy(),
+    }
+    template = "predictions/sentiment.html#panel" if request.htmx else "predictions/sentiment.html"
+    return render(request, template, context)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.predictions.api import views
+from apps.predictions.api import news, views
 
 app_name = "predictions-api"
 
@@ -12,4 +12,7 @@ urlpatterns = [
     path("assets/<str:symbol>/predictions/latest/", views.LatestPredictions.as_view(), name="latest"),
     path("jobs/predictions/<uuid:job_id>/", views.PredictionJobDetail.as_view(), name="job-detail"),
     path("models/", views.ModelVersionList.as_view(), name="model-list"),
+    path("news/", news.NewsListView.as_view(), name="news-list"),
+    path("news/import/", news.NewsImportView.as_view(), name="news-import"),
+    path("assets/<str:symbol>/sentiment/", news.AssetSentimentView.as_view(), name="asset-sentiment"),
 ]
