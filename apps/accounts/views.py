@@ -15,6 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from apps.accounts import forms, services
 from apps.accounts.selectors import role_of
+from apps.portfolios.selectors import portfolio_summaries
 from quantumvest.errors import DomainError
 
 INVALID = 422
@@ -31,7 +32,7 @@ def _add_domain_errors(form, error: DomainError) -> None:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/dashboard.html")
+    return render(request, "accounts/dashboard.html", {"portfolio_summaries": portfolio_summaries(request.user)})
 
 
 class InvalidFormStatus:

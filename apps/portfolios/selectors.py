@@ -181,6 +181,45 @@ def holdings(portfolio: Portfolio) -> Holdings:
     )
 
 
+@dataclass
+class PortfolioSummary:
+    portfolio: Portfolio
+    lot_count: int = 0
+    cost: Decimal = Decimal(0)
+    market_value: Decimal = Decimal(0)
+    priced_cost: Decimal = Decimal(0)
+
+    @property
+    def unrealised(self) -> Decimal:
+        return self.market_value - self.priced_cost
+
+    @property
+    def unrealised_pct(self) -> Decimal | None:
+        return self.unrealised / self.priced_cost if self.priced_cost else None
+
+
+def portfolio_summaries(user) -> list[PortfolioSummary]:
+    """Each of the user's portfolios with cost and market value at the latest closes: three
+    queries whatever the number of portfolios and lots."""
+    summaries = {p.id: PortfolioSummary(portfolio=p) for p in portfolios_for_user(user)}
+    if not summaries:
+        return []
+    lots = list(
+        PortfolioAsset.objects.filter(portfolio_id__in=summaries).values_list(
+            "portfolio_id", "asset_id", "quantity", "purchase_price"
+        )
+    )
+    closes = latest_closes({symbol for _, symbol, _, _ in lots})
+    for portfolio_id, symbol, quantity, price in lots:
+        summary = summaries[portfolio_id]
+        summary.lot_count += 1
+        summary.cost += quantity * price
+        if symbol in closes:
+            summary.market_value += quantity * closes[symbol][0]
+            summary.priced_cost += quantity * price
+    return list(summaries.values())
+
+
 def benchmark_choices() -> list[str]:
     """Symbols with prices, offered as benchmarks (the index/ETF ones first)."""
     kinds = [AssetType.INDEX, AssetType.ETF]
