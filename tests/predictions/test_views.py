@@ -1,0 +1,159 @@
+"""Forecast pages through real URLs: panel (page and htmx fragment), job page, track record."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+
+from apps.predictions import services
+from apps.predictions.models import PredictionJob
+from tests.accounts.factories import UserFactory
+from tests.predictions.conftest import prediction_row, version_row
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def logged_in(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def predicted(aapl):
+    call_command("predict", "--symbol", "AAPL", stdout=io.StringIO())
+    return aapl
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/predictions/assets/AAPL/panel/", "/predictions/track-record/", "/predictions/track-record/AAPL/"],
+)
+def test_pages_need_a_login(client, aapl, url):
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+def test_panel_page_shows_each_timeframe_with_labels_and_chart_data(logged_in, predicted):
+    response = logged_in.get("/predictions/assets/aapl/panel/")
+
+    assert response.status_code == 200
+    assert "predictions/forecast.html" in [t.name for t in response.templates]
+    html = response.content.decode()
+    assert "<html" in html
+    assert "1, 5, 21 and 63 trading days" in html
+    assert "Likely range (80% interval)" in html
+    assert "Chance direction is right" in html
+    assert html.count('<th scope="row">') == 4
+    assert 'id="forecast-data-AAPL" type="application/json"' in html
+    assert 'data-forecast-chart="forecast-data-AAPL"' in html
+    assert "random walk" in html
+    assert "not yet reviewed by an analyst" in html
+
+
+def test_panel_for_htmx_is_the_fragment_only(logged_in, predicted):
+    response = logged_in.get("/predictions/assets/AAPL/panel/", **HTMX)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html and 'id="forecast-panel"' in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_panel_without_forecasts_says_so(logged_in, aapl):
+    html = logged_in.get("/predictions/assets/AAPL/panel/", **HTMX).content.decode()
+
+    assert "No forecast yet" in html
+    assert "Generate forecast" in html
+
+
+def test_crypto_panel_states_calendar_days(logged_in, btc):
+    services.generate_predictions(asset=btc)
+
+    html = logged_in.get("/predictions/assets/BTC/panel/", **HTMX).content.decode()
+
+    assert "1, 7, 30 and 90 calendar days" in html
+
+
+def test_unknown_asset_panel_is_404(logged_in, db):
+    assert logged_in.get("/predictions/assets/NOPE/panel/").status_code == 404
+
+
+def test_generate_button_queues_a_job_and_returns_its_progress_fragment(logged_in, aapl, user):
+    response = logged_in.post("/predictions/assets/AAPL/forecast/", **HTMX)
+
+    job = PredictionJob.objects.get(user=user, asset=aapl)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html and "Queued" in html
+    assert f"/predictions/jobs/{job.pk}/?panel=1" in html  # polls its own state
+
+
+def test_generate_without_javascript_redirects_to_the_job_page(logged_in, aapl, user):
+    response = logged_in.post("/predictions/assets/AAPL/forecast/")
+
+    job = PredictionJob.objects.get(user=user)
+    assert response.status_code == 302 and response["Location"] == f"/predictions/jobs/{job.pk}/"
+    page = logged_in.get(response["Location"])
+    assert page.status_code == 200 and "Forecast for AAPL" in page.content.decode()
+
+
+def test_another_users_job_page_is_404(logged_in, aapl):
+    job = services.request_predictions(asset=aapl, by=UserFactory())
+
+    assert logged_in.get(f"/predictions/jobs/{job.pk}/").status_code == 404
+
+
+def test_a_finished_job_stops_polling_and_links_the_forecast(logged_in, aapl, user):
+    job = services.request_predictions(asset=aapl, by=user)
+    services.run_prediction_job(job=job)
+
+    html = logged_in.get(f"/predictions/jobs/{job.pk}/?panel=1", **HTMX).content.decode()
+
+    assert "Succeeded" in html and "4 forecasts as of 2014-12-31" in html
+    assert "every 2s" not in html
+    assert 'hx-target="#forecast-panel"' in html
+
+
+def test_track_record_without_matured_forecasts_says_so_honestly(logged_in, predicted):
+    html = logged_in.get("/predictions/track-record/").content.decode()
+
+    assert "No forecast has matured yet" in html
+    assert "4 forecasts are waiting for their target date" in html
+
+
+def test_track_record_shows_hit_rate_beside_the_base_rate(logged_in, plain_asset):
+    version = version_row(plain_asset)
+    prediction_row(
+        plain_asset,
+        version,
+        realised_price="101",
+        realised_at=date(2014, 12, 31),
+        abs_error="1",
+        naive_abs_error="1",
+        in_interval=True,
+        direction_correct=True,
+        scored_at="2015-01-01T00:00:00Z",
+    )
+
+    html = logged_in.get(f"/predictions/track-record/{plain_asset.id}/").content.decode()
+
+    assert "Base rate (always &ldquo;up&rdquo;)" in html
+    assert "Inside interval" in html and "Promised" in html
+    assert "1 matured forecast" in html
+    assert "Is the stated confidence honest?" in html
+
+
+def test_track_record_of_an_unknown_asset_is_404(logged_in, db):
+    assert logged_in.get("/predictions/track-record/NOPE/").status_code == 404
