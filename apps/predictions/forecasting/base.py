@@ -118,7 +118,7 @@ def vol_scale(logp: np.ndarray, horizon: int) -> np.ndarray:
 
 def infer_frequency(index: pd.DatetimeIndex) -> str:
     """ "D" when the series trades at weekends (crypto), else "B" (exchange days)."""
-    if len(index) and (index.dayofweek >= 5).mean() > 0.05:
+    if len(index) and (index.day_of_week >= 5).mean() > 0.05:
         return "D"
     return "B"
 

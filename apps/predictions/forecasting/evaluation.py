@@ -25,7 +25,7 @@ import pandas as pd
 
 from .base import ForecastingError, clean_prices
 from .calibration import brier, direction_and_confidence, reliability_table
-from .walk import SELECTION_WINDOW, Context, choose_model, default_step, origin_grid, walk
+from .walk import SELECTION_WINDOW, WARMUP, Context, choose_model, default_step, origin_grid, walk
 
 DEFAULT_CANDIDATES = ("naive", "drift", "prophet", "sklearn")
 METRIC_KEYS = (
@@ -130,6 +130,7 @@ def evaluate(
     periods_per_year: int = 252,
     step: int | None = None,
     candidates: tuple[str, ...] = DEFAULT_CANDIDATES,
+    warmup: int = WARMUP,
 ) -> Evaluation:
     """Walk-forward backtest over the last ``origins`` non-overlapping origins.
 
@@ -141,7 +142,7 @@ def evaluate(
     prices = clean_prices(prices)
     step = step or default_step(horizon, periods_per_year)
     ctx = Context.build(prices, horizon, exog)
-    grid, scored = origin_grid(len(prices), horizon, origins, step)
+    grid, scored = origin_grid(len(prices), horizon, origins, step, warmup)
     first = len(grid) - scored
     if model is not None:
         records = walk(ctx, model, grid, level).iloc[first:]

@@ -27,7 +27,7 @@ from .calibration import (
 )
 from .evaluation import DEFAULT_CANDIDATES, add_directions, check_arguments, compute_metrics
 from .models import DENSE_MODELS, make_model
-from .walk import SELECTION_WINDOW, Context, choose_model, default_step, origin_grid, walk
+from .walk import SELECTION_WINDOW, WARMUP, Context, choose_model, default_step, origin_grid, walk
 
 
 @dataclass
@@ -59,6 +59,7 @@ def select_model(
     exog: pd.DataFrame | None = None,
     periods_per_year: int = 252,
     step: int | None = None,
+    warmup: int = WARMUP,
 ) -> Selection:
     """Backtest the candidates on the last ``origins`` origins and choose one (naive by default).
 
@@ -68,7 +69,7 @@ def select_model(
     prices = clean_prices(prices)
     step = step or default_step(horizon, periods_per_year)
     ctx = Context.build(prices, horizon, exog)
-    grid, scored = origin_grid(len(prices), horizon, origins, step)
+    grid, scored = origin_grid(len(prices), horizon, origins, step, warmup)
     first = len(grid) - scored
     names = ("naive", *[c for c in candidates if c != "naive"])
     walks = {name: walk(ctx, name, grid, level) for name in names}
