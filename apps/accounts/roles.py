@@ -30,6 +30,8 @@ ROLE_PERMISSIONS: dict[str, list[str] | str] = {
         "portfolios.view_portfolioasset",
         "portfolios.view_optimizationrun",
         "portfolios.view_backtestrun",
+        # News headlines: analysts read them (they arrive by import, API or feed, scored on arrival).
+        "predictions.view_newsitem",
     ],
     Role.ADMIN: ALL,
 }
