@@ -13,8 +13,12 @@ from rest_framework.reverse import reverse
 from apps.portfolios import holdings_csv, optimization_services, selectors, services
 from apps.portfolios.access import OwnedPortfolioMixin
 from apps.portfolios.api import serializers as s
+from apps.portfolios.models import PortfolioAsset
 from apps.portfolios.performance import DEFAULT_RISK_FREE_RATE
 from quantumvest.errors import ValidationFailed
+from quantumvest.schema import error_response
+
+NAME_CONFLICT = error_response("You already have a portfolio with this name (code `name_taken`).")
 
 
 class PortfolioListView(GenericAPIView):
@@ -30,7 +34,11 @@ class PortfolioListView(GenericAPIView):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(s.PortfolioOutput(page, many=True).data)
 
-    @extend_schema(summary="Create a portfolio", request=s.PortfolioInput, responses={201: s.PortfolioOutput})
+    @extend_schema(
+        summary="Create a portfolio",
+        request=s.PortfolioInput,
+        responses={201: s.PortfolioOutput, 409: NAME_CONFLICT},
+    )
     def post(self, request):
         data = s.PortfolioInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -45,14 +53,22 @@ class PortfolioDetailView(OwnedPortfolioMixin, GenericAPIView):
     def get(self, request, portfolio_id):
         return Response(s.PortfolioOutput(self.portfolio).data)
 
-    @extend_schema(summary="Replace a portfolio's name and currency", request=s.PortfolioInput)
+    @extend_schema(
+        summary="Replace a portfolio's name and currency",
+        request=s.PortfolioInput,
+        responses={200: s.PortfolioOutput, 409: NAME_CONFLICT},
+    )
     def put(self, request, portfolio_id):
         data = s.PortfolioInput(data=request.data)
         data.is_valid(raise_exception=True)
         portfolio = services.update_portfolio(portfolio=self.portfolio, **data.validated_data)
         return Response(s.PortfolioOutput(portfolio).data)
 
-    @extend_schema(summary="Rename a portfolio or change its currency", request=s.PortfolioPatchInput)
+    @extend_schema(
+        summary="Rename a portfolio or change its currency",
+        request=s.PortfolioPatchInput,
+        responses={200: s.PortfolioOutput, 409: NAME_CONFLICT},
+    )
     def patch(self, request, portfolio_id):
         data = s.PortfolioPatchInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -67,6 +83,7 @@ class PortfolioDetailView(OwnedPortfolioMixin, GenericAPIView):
 
 class HoldingListView(OwnedPortfolioMixin, GenericAPIView):
     serializer_class = s.LotOutput
+    queryset = PortfolioAsset.objects.none()  # for the schema; lots are read through selectors
 
     @extend_schema(summary="The lots of a portfolio", responses=s.LotOutput(many=True))
     def get(self, request, portfolio_id):
@@ -152,6 +169,7 @@ class PerformanceView(OwnedPortfolioMixin, GenericAPIView):
                 "risk_free_rate", float, description=f"Annual risk-free rate (default {DEFAULT_RISK_FREE_RATE})."
             ),
         ],
+        responses={200: s.PerformanceOutput, 400: error_response("`risk_free_rate` is not a number in (-0.5, 1).")},
     )
     def get(self, request, portfolio_id):
         benchmark = (request.query_params.get("benchmark") or selectors.DEFAULT_BENCHMARK).strip().upper()[:20]
