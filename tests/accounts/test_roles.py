@@ -146,3 +146,26 @@ def test_admin_can_add_a_user_by_email(client):
     from apps.accounts.models import User
 
     assert User.objects.get(email="new@example.com").check_password("violet-harbour-71-quartz")
+
+
+def test_setup_dev_prints_working_demo_credentials_of_an_analyst(settings, tmp_path):
+    from django.contrib.auth import authenticate
+    from django.test import RequestFactory
+
+    settings.DEBUG = True
+    settings.VAR_DIR = tmp_path
+    out = io.StringIO()
+
+    call_command("setup_dev", stdout=out)
+
+    email = out.getvalue().split("e-mail:")[1].split()[0]
+    password = out.getvalue().split("password:")[1].split()[0]
+    user = authenticate(RequestFactory().post("/accounts/login/"), username=email, password=password)
+    assert user is not None and role_of(user) == Role.ANALYST
+
+
+def test_setup_dev_refuses_to_run_without_debug(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DJANGO_DEBUG=True"):
+        call_command("setup_dev")
