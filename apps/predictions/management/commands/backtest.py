@@ -41,6 +41,11 @@ class Command(BaseCommand):
         parser.add_argument("--model", help=f"One model ({', '.join(forecasting.MODELS)}); default: the selection.")
         parser.add_argument("--origins", type=int, default=48, help="Number of forecast origins scored (48).")
         parser.add_argument("--level", type=float, default=0.8, help="Central interval level (0.8).")
+        parser.add_argument(
+            "--candidates",
+            default=",".join(forecasting.DEFAULT_CANDIDATES),
+            help="Models the selection chooses from, comma-separated (default: all).",
+        )
         parser.add_argument("--json", action="store_true", help="Print one JSON object with the metrics.")
 
     def handle(self, *args, **options):
@@ -54,8 +59,10 @@ class Command(BaseCommand):
         if label not in horizons:
             raise CommandError(f"Unknown horizon {options['horizon']!r}; choose from {', '.join(horizons)}.")
         model = options["model"]
-        if model is not None and model not in forecasting.MODELS:
-            raise CommandError(f"Unknown model {model!r}; choose from {', '.join(forecasting.MODELS)}.")
+        candidates = tuple(name.strip() for name in options["candidates"].split(",") if name.strip())
+        unknown = [name for name in (*candidates, model or "naive") if name not in forecasting.MODELS]
+        if unknown:
+            raise CommandError(f"Unknown model {unknown[0]!r}; choose from {', '.join(forecasting.MODELS)}.")
         prices = close_series(symbol)
         try:
             evaluation = forecasting.evaluate(
@@ -65,6 +72,7 @@ class Command(BaseCommand):
                 origins=options["origins"],
                 level=options["level"],
                 periods_per_year=asset.trading_days_per_year,
+                candidates=candidates,
             )
         except forecasting.ForecastingError as exc:
             raise CommandError(f"{symbol} {label}: {exc}") from exc
