@@ -159,6 +159,14 @@ def test_changed_values_are_updated_and_counted():
     assert PriceBar.objects.get(asset_id="AAA", date=date(2020, 1, 3)).close == Decimal("11.5")
 
 
+def test_bars_before_between_and_after_stored_dates_are_counted_right():
+    AssetFactory(id="AAA")
+    do_import("date,AAA\n2020-01-02,10\n2020-01-06,12\n")
+    report = do_import("date,AAA\n2019-12-31,9\n2020-01-02,10\n2020-01-03,11\n2020-01-06,12.5\n2020-01-07,13\n")
+    assert (report.created, report.updated, report.unchanged) == (3, 1, 1)
+    assert list(PriceBar.objects.order_by("date").values_list("close", flat=True)) == [9, 10, 11, Decimal("12.5"), 13]
+
+
 def test_portable_upsert_agrees_with_the_postgresql_path():
     AssetFactory(id="AAA")
     do_import("date,AAA\n2020-01-02,10\n2020-01-03,11\n")

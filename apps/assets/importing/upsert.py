@@ -1,8 +1,9 @@
 """Valid bars → the database, idempotently: new (asset, date) rows are inserted, rows whose values
 differ are updated, identical rows are left alone and counted as unchanged.
 
-PostgreSQL: COPY into a temporary table, then one ``INSERT ... ON CONFLICT DO UPDATE ... WHERE``
-the values differ, ``RETURNING`` what happened. Other databases (SQLite in development): read the
+PostgreSQL: bars after a symbol's last stored date are COPYed straight into the table (they cannot
+conflict); the others are COPYed into a temporary table, then merged by one ``INSERT ... ON
+CONFLICT DO UPDATE ... WHERE`` the values differ, ``RETURNING`` what happened. Other databases (SQLite in development): read the
 existing rows of the date range, compare in Python, ``bulk_create`` and ``bulk_update``.
 Callers hold the transaction.
 """
@@ -82,32 +83,65 @@ FROM written GROUP BY asset_id
 """
 
 
-def _copy_line(bar: Bar) -> str:
-    adj = "\\N" if bar.adj_close is None else str(bar.adj_close)
-    issues = json.dumps(list(bar.quality_issues)).replace("\\", "\\\\")
-    return (
-        f"{bar.symbol}\t{bar.date.isoformat()}\t{bar.open}\t{bar.high}\t{bar.low}\t{bar.close}\t{adj}\t"
-        f"{bar.volume}\t{issues}\n"
-    )
+_COLUMNS = "asset_id, date, open, high, low, close, adj_close, volume, quality_issues"
+
+
+def _copy_text(bars: Sequence[Bar]) -> str:
+    """Bars as COPY text. Close-only bars share one Decimal for open/high/low/close: format it once."""
+    dates: dict = {}
+    lines = []
+    for bar in bars:
+        day = dates.get(bar.date)
+        if day is None:
+            day = dates[bar.date] = bar.date.isoformat()
+        close = str(bar.close)
+        if bar.open is bar.close and bar.high is bar.close and bar.low is bar.close:
+            open_ = high = low = close
+        else:
+            open_, high, low = str(bar.open), str(bar.high), str(bar.low)
+        adj = "\\N" if bar.adj_close is None else str(bar.adj_close)
+        issues = json.dumps(list(bar.quality_issues)).replace("\\", "\\\\") if bar.quality_issues else "[]"
+        lines.append(f"{bar.symbol}\t{day}\t{open_}\t{high}\t{low}\t{close}\t{adj}\t{bar.volume}\t{issues}\n")
+    return "".join(lines)
+
+
+def _copy(cursor, table: str, bars: Sequence[Bar]) -> None:
+    with cursor.cursor.copy(f"COPY {table} ({_COLUMNS}) FROM STDIN") as copy:
+        copy.write(_copy_text(bars))
 
 
 def _upsert_postgresql(bars: Sequence[Bar]) -> tuple[Counter, Counter]:
+    """Bars dated after a symbol's last stored bar cannot conflict: they are COPYed straight into the
+    table. The others go through the temporary table and the conditional ``ON CONFLICT`` merge.
+    A transaction-level advisory lock per symbol keeps concurrent writers of a symbol apart, so the
+    last date cannot move between the check and the COPY."""
+    symbols = sorted({bar.symbol for bar in bars})
+    table = PriceBar._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(_TEMP_TABLE)
-        cursor.execute("TRUNCATE qv_import_bars")
-        with cursor.cursor.copy("COPY qv_import_bars FROM STDIN") as copy:
-            chunk: list[str] = []
-            for bar in bars:
-                chunk.append(_copy_line(bar))
-                if len(chunk) == 5000:
-                    copy.write("".join(chunk))
-                    chunk.clear()
-            if chunk:
-                copy.write("".join(chunk))
-        cursor.execute(_MERGE)
-        rows = cursor.fetchall()
-        cursor.execute("TRUNCATE qv_import_bars")
-    return Counter({r[0]: r[1] for r in rows}), Counter({r[0]: r[2] for r in rows})
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('assets.pricebar:' || s)) FROM unnest(%s::text[]) AS s",
+            [symbols],  # sorted: every writer takes the locks in the same order
+        )
+        cursor.execute(
+            f"SELECT asset_id, max(date) FROM {table} WHERE asset_id = ANY(%s) GROUP BY asset_id",  # noqa: S608
+            [symbols],
+        )
+        last = dict(cursor.fetchall())
+        appended = [bar for bar in bars if last.get(bar.symbol) is None or bar.date > last[bar.symbol]]
+        merged = [bar for bar in bars if not (last.get(bar.symbol) is None or bar.date > last[bar.symbol])]
+        created, updated = Counter(bar.symbol for bar in appended), Counter()
+        if appended:
+            _copy(cursor, table, appended)
+        if merged:
+            cursor.execute(_TEMP_TABLE)
+            cursor.execute("TRUNCATE qv_import_bars")
+            _copy(cursor, "qv_import_bars", merged)
+            cursor.execute(_MERGE)
+            for symbol, new, changed in cursor.fetchall():
+                created[symbol] += new
+                updated[symbol] += changed
+            cursor.execute("TRUNCATE qv_import_bars")
+    return created, updated
 
 
 def _upsert_portable(bars: Sequence[Bar]) -> tuple[Counter, Counter]:

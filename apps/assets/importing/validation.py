@@ -28,6 +28,7 @@ from apps.assets.importing.parsing import (
 from apps.assets.models import ImportFormat
 
 MAX_REPORTED = 1000  # problems listed one by one; beyond that only counted
+ZERO = Decimal(0)
 
 
 class Bar(NamedTuple):
@@ -136,7 +137,7 @@ def validate_rows(
 ) -> Validated:
     """Check every row; ``unknown`` symbols (not in the database, not to be created) are rejected."""
     out = Validated()
-    seen: dict[tuple[str, date], int] = {}
+    seen: dict[date, int] = {}  # date → first line (one symbol per OHLCV file, one date per wide row)
     unknown_bars: dict[str, int] = {}
     check = _wide_row if layout.format == ImportFormat.WIDE else _ohlcv_row
     header_width = len(layout.header)
@@ -149,7 +150,13 @@ def validate_rows(
         except CellError as exc:
             out.reject(line, layout.header[0] or "date", str(exc), bars=_bars_in_row(layout, cells))
             continue
-        check(out, layout, line, day, cells, seen, unknown, unknown_bars)
+        first = seen.get(day)
+        if first is not None:
+            reason = f"duplicate date {day.isoformat()} (first on line {first})"
+            out.reject(line, layout.header[0] or "date", reason, bars=_bars_in_row(layout, cells))
+            continue
+        seen[day] = line
+        check(out, layout, line, day, cells, unknown, unknown_bars)
         if progress and count % 2000 == 0:
             progress()
     # An unknown symbol is one problem of the header, not one per row.
@@ -175,16 +182,7 @@ def _cell(cells: list[str], index: int | None) -> str:
     return cells[index] if index is not None and index < len(cells) else ""
 
 
-def _duplicate(seen: dict, key: tuple[str, date], line: int) -> int | None:
-    first = seen.get(key)
-    if first is None:
-        seen[key] = line
-    return first
-
-
-def _wide_row(
-    out: Validated, layout: Layout, line: int, day: date, cells: list[str], seen, unknown, unknown_bars
-) -> None:
+def _wide_row(out: Validated, layout: Layout, line: int, day: date, cells: list[str], unknown, unknown_bars) -> None:
     for index, symbol in layout.symbol_columns:
         text = _cell(cells, index)
         if not text.strip():
@@ -200,16 +198,10 @@ def _wide_row(
         if close <= 0:
             out.reject(line, symbol, f"the price must be positive, not {text.strip()[:40]}")
             continue
-        first = _duplicate(seen, (symbol, day), line)
-        if first is not None:
-            out.reject(line, layout.header[0], f"duplicate date {day.isoformat()} (first on line {first})")
-            continue
-        out.bars.append(Bar(symbol, day, close, close, close, close, None, Decimal(0), (), line))
+        out.bars.append(Bar(symbol, day, close, close, close, close, None, ZERO, (), line))
 
 
-def _ohlcv_row(
-    out: Validated, layout: Layout, line: int, day: date, cells: list[str], seen, unknown, unknown_bars
-) -> None:
+def _ohlcv_row(out: Validated, layout: Layout, line: int, day: date, cells: list[str], unknown, unknown_bars) -> None:
     symbol = layout.symbols[0]
     columns = layout.columns
     if symbol in unknown:
@@ -247,10 +239,6 @@ def _ohlcv_row(
     if high < low:
         out.reject(line, layout.header[columns["high"]], f"high {_plain(high)} is below low {_plain(low)}")
         return
-    first = _duplicate(seen, (symbol, day), line)
-    if first is not None:
-        out.reject(line, layout.header[0], f"duplicate date {day.isoformat()} (first on line {first})")
-        return
     issues = []
     for key, value in (("open", open_), ("close", close)):
         if value < low:
@@ -259,5 +247,5 @@ def _ohlcv_row(
         elif value > high:
             issues.append(f"{key}_above_high")
             out.warn(line, layout.header[columns[key]], f"{key} {_plain(value)} is above high {_plain(high)}")
-    volume = values["volume"] if values["volume"] is not None else Decimal(0)
+    volume = values["volume"] if values["volume"] is not None else ZERO
     out.bars.append(Bar(symbol, day, open_, high, low, close, values["adj_close"], volume, tuple(issues), line))

@@ -1,0 +1,119 @@
+"""Import speed: data/sample/pypfopt_stock_prices.csv (106,931 bars) into PostgreSQL.
+
+Measured in one run, in a throwaway database created here and dropped at the end:
+- import: ``services.import_price_file`` (read, parse, validate, quantise, COPY into a temporary
+  table, INSERT ... ON CONFLICT) into an empty price table;
+- bare COPY: the same rows, already formatted as COPY text, into an empty copy of the price table
+  (same columns, constraints and indexes): the floor any import could reach;
+- re-import: the same file again over the full table (every bar unchanged).
+
+Targets (issue 3): import ≤ 10 s and ≤ 3× the bare COPY; re-import ≤ 10 s.
+Usage: .venv/bin/python bench/import_prices.py [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DB_NAME = f"qv_bench_import_{os.getpid()}"
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+os.environ.update(
+    DJANGO_SETTINGS_MODULE="quantumvest.settings",
+    DJANGO_DEBUG="True",
+    QV_VAR_DIR="/tmp/qv-bench-import",
+    DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
+    CELERY_BROKER_URL="",
+    REDIS_URL="",
+    LOG_LEVEL="WARNING",
+)
+FILE = ROOT / "data" / "sample" / "pypfopt_stock_prices.csv"
+
+
+def copy_text(path: Path) -> str:
+    """The file's bars as COPY text for (asset_id, date, open, high, low, close, adj_close, volume, quality_issues)."""
+    lines = path.read_text().splitlines()
+    symbols = lines[0].split(",")[1:]
+    out = []
+    for line in lines[1:]:
+        cells = line.split(",")
+        for symbol, cell in zip(symbols, cells[1:], strict=True):
+            if cell:
+                out.append(f"{symbol}\t{cells[0]}\t{cell}\t{cell}\t{cell}\t{cell}\t\\N\t0\t[]\n")
+    return "".join(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{DB_NAME}"')
+    try:
+        run(args.repeat)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+
+
+def run(repeat: int) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from apps.assets import services
+    from apps.assets.models import Asset, PriceBar
+
+    call_command("migrate", verbosity=0)
+    text = copy_text(FILE)
+    rows = text.count("\n")
+    one, five, _ = os.getloadavg()
+    print(f"{FILE.name}: {rows:,} bars; load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores")
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE bench_copy (LIKE assets_pricebar INCLUDING ALL)")
+
+    copy_times, import_times = [], []
+    for _ in range(repeat):
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE bench_copy, assets_pricebar")
+        Asset.objects.all().delete()
+        with transaction.atomic(), connection.cursor() as cursor:
+            start = time.perf_counter()
+            with cursor.cursor.copy(
+                "COPY bench_copy (asset_id, date, open, high, low, close, adj_close, volume, quality_issues) FROM STDIN"
+            ) as copy:
+                copy.write(text)
+            copy_times.append(time.perf_counter() - start)
+
+        start = time.perf_counter()
+        report = services.import_price_file(FILE, create_assets=True)
+        import_times.append(time.perf_counter() - start)
+        assert report.created == rows == PriceBar.objects.count(), report.summary()
+
+    start = time.perf_counter()
+    report = services.import_price_file(FILE)
+    reimport = time.perf_counter() - start
+    assert report.unchanged == rows and report.created == report.updated == 0, report.summary()
+
+    copy_s, import_s = statistics.median(copy_times), statistics.median(import_times)
+    print(f"bare COPY      median {copy_s:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in copy_times)})")
+    print(f"import         median {import_s:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in import_times)})")
+    print(f"ratio import / COPY   {import_s / copy_s:6.2f}x   (target <= 3x; import target <= 10 s)")
+    print(f"re-import (all unchanged) {reimport:6.2f} s   (target <= 10 s)")
+
+
+if __name__ == "__main__":
+    main()
