@@ -152,6 +152,9 @@ def test_setup_dev_prints_working_demo_credentials_of_an_analyst(settings, tmp_p
     from django.contrib.auth import authenticate
     from django.test import RequestFactory
 
+    from tests.assets.factories import PriceBarFactory
+
+    PriceBarFactory()  # price data present: setup_dev skips loading the (slow) demo data
     settings.DEBUG = True
     settings.VAR_DIR = tmp_path
     out = io.StringIO()
