@@ -76,6 +76,17 @@ def skill_in_words(summary: dict) -> str:
     )
 
 
+def skill_short(summary: dict) -> str:
+    """``skill_in_words`` in a few words, for a table cell."""
+    metrics = summary.get("metrics") or {}
+    rel_mae = metrics.get("rel_mae")
+    if not summary or rel_mae is None or not metrics.get("n_forecasts"):
+        return "not backtested"
+    if not summary.get("beats_random_walk") or rel_mae >= 1:
+        return "no edge"
+    return f"{round(100 * (1 - rel_mae))}% smaller error"
+
+
 @dataclass(frozen=True)
 class Summary:
     """Track-record figures for a set of matured predictions (see ``summarise``)."""

@@ -46,7 +46,11 @@ def _chart_data(asset, predictions) -> dict:
 def _panel_context(request: HttpRequest, asset) -> dict:
     predictions = selectors.latest_predictions(asset)
     rows = [
-        {"prediction": p, "skill": selectors.skill_in_words(p.model_version.selection_summary(p.timeframe))}
+        {
+            "prediction": p,
+            "skill": selectors.skill_in_words(p.model_version.selection_summary(p.timeframe)),
+            "skill_short": selectors.skill_short(p.model_version.selection_summary(p.timeframe)),
+        }
         for p in predictions
     ]
     pending = (

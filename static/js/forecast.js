@@ -34,7 +34,8 @@
       series.push({
         name: percent + "% interval",
         type: "custom",
-        data: [0],
+        // One item at the forecast origin (real coordinates, so the axes are not stretched).
+        data: [start],
         silent: true,
         z: 1,
         renderItem: function (params, api) {
@@ -50,6 +51,7 @@
         data: upper,
         showSymbol: false,
         lineStyle: { width: 1, type: "dashed", color: forecast },
+        itemStyle: { color: forecast },
       });
       series.push({
         name: "Interval bounds",
@@ -57,6 +59,7 @@
         data: lower,
         showSymbol: false,
         lineStyle: { width: 1, type: "dashed", color: forecast },
+        itemStyle: { color: forecast },
       });
       series.push({
         name: "Forecast",

@@ -54,7 +54,7 @@ def test_panel_page_shows_each_timeframe_with_labels_and_chart_data(logged_in, p
     assert "<html" in html
     assert "1, 5, 21 and 63 trading days" in html
     assert "Likely range (80% interval)" in html
-    assert "Chance direction is right" in html
+    assert "Direction (chance right)" in html
     assert html.count('<th scope="row">') == 4
     assert 'id="forecast-data-AAPL" type="application/json"' in html
     assert 'data-forecast-chart="forecast-data-AAPL"' in html
