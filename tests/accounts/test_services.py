@@ -24,6 +24,12 @@ def test_register_user_creates_an_active_investor_with_normalised_email():
     assert user.check_password(STRONG)
 
 
+def test_passwords_are_stored_with_argon2():
+    user = services.register_user(email="ada@example.com", name="", password=STRONG)
+
+    assert user.password.startswith("argon2$")
+
+
 def test_register_user_refuses_an_address_taken_in_another_case():
     UserFactory(email="ada@example.com")
 

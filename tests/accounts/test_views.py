@@ -17,6 +17,12 @@ STRONG = "violet-harbour-71-quartz"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Page behaviour does not depend on the hasher; Argon2 itself is covered in test_services."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _register_data(**overrides):
     return {"email": "ada@example.com", "name": "Ada", "password1": STRONG, "password2": STRONG, **overrides}
 
