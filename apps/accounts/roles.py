@@ -32,6 +32,13 @@ ROLE_PERMISSIONS: dict[str, list[str] | str] = {
         "portfolios.view_backtestrun",
         # News headlines: analysts read them (they arrive by import, API or feed, scored on arrival).
         "predictions.view_newsitem",
+        # Forecasts: analysts review model versions (approve, retire, re-run a backtest); issued
+        # forecasts and jobs are read-only records.
+        "predictions.view_modelversion",
+        "predictions.review_modelversion",
+        "predictions.view_prediction",
+        "predictions.view_predictionjob",
+        "predictions.view_backtestrun",
     ],
     Role.ADMIN: ALL,
 }
