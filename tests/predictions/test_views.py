@@ -157,3 +157,69 @@ def test_track_record_shows_hit_rate_beside_the_base_rate(logged_in, plain_asset
 
 def test_track_record_of_an_unknown_asset_is_404(logged_in, db):
     assert logged_in.get("/predictions/track-record/NOPE/").status_code == 404
+
+
+# --- Admin ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def analyst_client(client, db):
+    from apps.accounts.roles import sync_role_groups
+
+    sync_role_groups()
+    client.force_login(UserFactory(role="analyst"))
+    return client
+
+
+def test_analysts_approve_and_retire_versions_in_the_admin(analyst_client, aapl):
+    from apps.predictions.models import ModelVersion
+
+    version = services.train_model_version(asset=aapl, models=["naive"], origins=10)
+    changelist = "/admin/predictions/modelversion/"
+
+    assert analyst_client.get(changelist).status_code == 200
+    analyst_client.post(changelist, {"action": "approve", "_selected_action": [str(version.pk)]})
+    version.refresh_from_db()
+    assert version.status == "approved" and version.status_changed_by is not None
+    analyst_client.post(changelist, {"action": "retire", "_selected_action": [str(version.pk)]})
+    assert ModelVersion.objects.get(pk=version.pk).status == "retired"
+
+
+def test_rerun_backtest_action_queues_a_run(analyst_client, aapl, django_capture_on_commit_callbacks):
+    from apps.predictions.models import BacktestRun
+
+    version = services.train_model_version(asset=aapl, models=["naive", "drift"], origins=10)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        analyst_client.post(
+            "/admin/predictions/modelversion/", {"action": "rerun_backtest", "_selected_action": [str(version.pk)]}
+        )
+
+    run = BacktestRun.objects.get(model_version=version)
+    assert run.state == "queued" and len(callbacks) == 1
+    services.run_backtest(run=run, origins=10)
+    run.refresh_from_db()
+    assert run.state == "succeeded", run.error
+    assert set(run.result["horizons"]) == {"1d", "1w", "1m", "3m"}
+    assert run.result["horizons"]["1d"]["n_forecasts"] == 10
+
+
+def test_predictions_are_read_only_in_the_admin(analyst_client, predicted):
+    from apps.predictions.models import Prediction
+
+    prediction = Prediction.objects.first()
+
+    assert analyst_client.get("/admin/predictions/prediction/").status_code == 200
+    page = analyst_client.get(f"/admin/predictions/prediction/{prediction.pk}/change/")
+    assert page.status_code == 200 and 'name="predicted_price"' not in page.content.decode()
+    assert analyst_client.get(f"/admin/predictions/prediction/{prediction.pk}/delete/").status_code == 403
+
+
+def test_investors_cannot_review_versions(client, aapl):
+    version = services.train_model_version(asset=aapl, models=["naive"], origins=10)
+    client.force_login(UserFactory(role="investor"))
+
+    client.post("/admin/predictions/modelversion/", {"action": "approve", "_selected_action": [str(version.pk)]})
+
+    version.refresh_from_db()
+    assert version.status == "candidate"
