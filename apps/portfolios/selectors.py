@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from apps.assets.models import Asset, AssetType, PriceBar
@@ -69,14 +69,14 @@ def existing_symbols(symbols: set[str]) -> set[str]:
 
 
 def latest_closes(symbols: set[str]) -> dict[str, tuple[Decimal, date]]:
-    """Latest close and its date per symbol, in one query (PostgreSQL ``DISTINCT ON``)."""
+    """Latest close and its date per symbol, in one query (one backward index scan per asset)."""
+    latest = PriceBar.objects.filter(asset=OuterRef("pk")).order_by("-date")
     rows = (
-        PriceBar.objects.filter(asset_id__in=symbols)
-        .order_by("asset_id", "-date")
-        .distinct("asset_id")
-        .values_list("asset_id", "close", "date")
+        Asset.objects.filter(id__in=symbols)
+        .annotate(last_close=Subquery(latest.values("close")[:1]), last_date=Subquery(latest.values("date")[:1]))
+        .values_list("id", "last_close", "last_date")
     )
-    return {symbol: (close, day) for symbol, close, day in rows}
+    return {symbol: (close, day) for symbol, close, day in rows if close is not None}
 
 
 @dataclass
@@ -223,7 +223,7 @@ def portfolio_summaries(user) -> list[PortfolioSummary]:
 def benchmark_choices() -> list[str]:
     """Symbols with prices, offered as benchmarks (the index/ETF ones first)."""
     kinds = [AssetType.INDEX, AssetType.ETF]
-    assets = Asset.objects.filter(bars__isnull=False).distinct().values_list("id", "type")
+    assets = Asset.objects.filter(Exists(PriceBar.objects.filter(asset=OuterRef("pk")))).values_list("id", "type")
     return [symbol for symbol, _ in sorted(assets, key=lambda row: (row[1] not in kinds, row[0]))]
 
 

@@ -81,6 +81,8 @@ def _detail_context(request: HttpRequest, portfolio: Portfolio, **extra) -> dict
     }
     return {
         "portfolio": portfolio,
+        # Lot links are built from this prefix: one reverse() instead of three per lot.
+        "lots_url": reverse("portfolios:lot-add", args=[portfolio.id]),
         "echarts_file": _echarts_file(),
         "book": book,
         "report": report,
@@ -183,7 +185,8 @@ def lot_row(request: HttpRequest, portfolio: Portfolio, lot_id) -> HttpResponse:
     lot = _lot(request, portfolio, lot_id)
     if not request.htmx:
         return redirect("portfolios:detail", portfolio_id=portfolio.id)
-    return _page(request, DETAIL, "lot_row", {"portfolio": portfolio, "lot": lot})
+    context = {"portfolio": portfolio, "lot": lot, "lots_url": reverse("portfolios:lot-add", args=[portfolio.id])}
+    return _page(request, DETAIL, "lot_row", context)
 
 
 @portfolio_view("GET", "POST")
