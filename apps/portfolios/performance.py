@@ -321,6 +321,18 @@ def compute(
         notes.append("Fewer than two daily returns: volatility, Sharpe, Sortino and beta need more history.")
     if benchmark.empty:
         notes.append("The benchmark has no prices: beta and the comparison are not available.")
+    elif end is not None and benchmark.index[-1].date() < end:
+        notes.append(
+            f"The benchmark's last price is from {benchmark.index[-1].date():%Y-%m-%d}; "
+            "it is carried forward to the end of the period."
+        )
+    if end is not None:
+        for symbol in sorted({lot.symbol for lot in lots}):
+            last = prices[symbol].last_valid_index() if symbol in prices else None
+            if last is not None and last.date() < end:
+                notes.append(
+                    f"{symbol}'s last price is from {last.date():%Y-%m-%d}; it is carried forward to {end:%Y-%m-%d}."
+                )
     return Performance(
         figures=figures,
         periods_per_year=periods,

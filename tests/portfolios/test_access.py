@@ -164,3 +164,19 @@ def test_anonymous_users_are_sent_to_login_or_refused():
     page = client.get(f"/portfolios/{lot.portfolio_id}/")
     assert page.status_code == 302 and "/accounts/login/" in page["Location"]
     assert client.get(f"/api/v1/portfolios/{lot.portfolio_id}/").status_code in (401, 403)
+
+
+def test_api_with_a_bearer_token_answers_404_for_another_users_portfolio():
+    from rest_framework.test import APIClient
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    lot = LotFactory()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(UserFactory()).access_token}")
+    base = f"/api/v1/portfolios/{lot.portfolio_id}/"
+    assert client.get(base).status_code == 404
+    assert client.delete(base).status_code == 404
+    assert client.patch(f"{base}holdings/{lot.id}/", {"quantity": "1"}, format="json").status_code == 404
+    assert client.get(f"{base}performance/").status_code == 404
+    assert client.get("/api/v1/portfolios/").json()["results"] == []
+    assert PortfolioAsset.objects.filter(pk=lot.pk, quantity=Decimal(10)).exists()

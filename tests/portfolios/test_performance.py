@@ -224,3 +224,14 @@ def test_a_portfolio_holding_crypto_is_annualised_over_365_days():
 def test_a_portfolio_without_lots_has_no_figures_but_no_error():
     report = performance.compute([], pd.DataFrame(), pd.Series(dtype=float), holds_crypto=False)
     assert all(f.value is None for f in report.figures)
+
+
+def test_stale_prices_are_stated_in_the_notes():
+    prices = _frame({"X": [100.0, 101.0, 102.0], "Y": [10.0, float("nan"), float("nan")]})
+    lots = [Lot("X", 1, 100.0, D0), Lot("Y", 1, 10.0, D0)]
+    bench = pd.Series([1.0, 1.01], index=prices.index[:2])
+    report = performance.compute(lots, prices, bench, holds_crypto=False)
+    assert (
+        "The benchmark's last price is from 2019-01-02; it is carried forward to the end of the period." in report.notes
+    )
+    assert "Y's last price is from 2019-01-01; it is carried forward to 2019-01-03." in report.notes
