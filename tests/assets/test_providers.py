@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from django.core.management import call_command
 
 from apps.assets import services
 from apps.assets.models import PriceBar
@@ -121,3 +123,12 @@ def _beat_schedule(**extra_env) -> str:
 def test_daily_refresh_is_scheduled_only_when_a_provider_is_configured(tmp_path):
     assert "assets-refresh-prices" not in _beat_schedule(QV_PRICE_PROVIDER="")
     assert "assets-refresh-prices" in _beat_schedule(QV_PRICE_PROVIDER="directory", QV_PRICE_PROVIDER_DIR=str(tmp_path))
+
+
+@pytest.mark.django_db
+def test_fetch_prices_command_uses_a_directory(tmp_path):
+    (tmp_path / "SPY.csv").write_bytes((FIXTURES / "stooq_spy_daily.csv").read_bytes())
+    PriceBarFactory(asset=AssetFactory(id="SPY"), date=date(2017, 12, 27))
+    out = io.StringIO()
+    call_command("fetch_prices", "--directory", str(tmp_path), stdout=out, skip_checks=True)
+    assert "SPY: 2 created, 0 updated" in out.getvalue()
