@@ -126,7 +126,7 @@ def train_model_version(
     prices = _prices(asset)
     horizons = horizons_for(asset)
     options = {} if origins is None else {"origins": int(origins)}
-    selections = {}
+    selections, too_short = {}, {}
     for done, (name, periods) in enumerate(horizons.items()):
         if on_progress:
             on_progress(int(80 * done / len(horizons)), f"Backtesting models for {name}")
@@ -139,10 +139,16 @@ def train_model_version(
                 periods_per_year=asset.trading_days_per_year,
                 **options,
             )
+        except forecasting.InsufficientHistory as exc:
+            # A young asset: the long horizons cannot be backtested yet. They are served by the
+            # random walk (what ``forecast`` does without a selection) and say "not backtested".
+            too_short[name] = str(exc)
         except ValueError as exc:
-            raise ValidationFailed(
-                f"Cannot train a model for {asset.id} ({name}): {exc}", code="not_enough_data"
-            ) from exc
+            raise ValidationFailed(f"Cannot train a model for {asset.id} ({name}): {exc}") from exc
+    if not selections:
+        raise ValidationFailed(
+            f"Cannot train a model for {asset.id}: {next(iter(too_short.values()))}", code="not_enough_data"
+        )
 
     version = ModelVersion(
         asset=asset,
@@ -151,7 +157,12 @@ def train_model_version(
         code_version=registry.code_version(),
         training_start=prices.index[0].date(),
         training_end=prices.index[-1].date(),
-        metrics={name: _selection_summary(selection) for name, selection in selections.items()},
+        metrics={
+            name: _selection_summary(selections[name])
+            if name in selections
+            else {"model": "naive", "beats_random_walk": False, "metrics": {}, "not_backtested": too_short[name]}
+            for name in horizons
+        },
     )
     version.artifact = f"{asset.id}/{version.id}.joblib"
     version.checksum = registry.save_artifact(

@@ -69,6 +69,18 @@ def test_too_short_a_history_is_a_clear_error(db):
         services.train_model_version(asset=asset, models=["naive"])
 
 
+def test_a_young_asset_gets_the_random_walk_where_it_cannot_be_backtested(db):
+    asset = make_asset("AAPL", start="2011-01-01", end="2014-12-31")  # 1,006 days: too few for 3m
+
+    predictions = services.generate_predictions(asset=asset)
+
+    version = predictions[0].model_version
+    assert "not_backtested" in version.metrics["3m"] and version.metrics["3m"]["model"] == "naive"
+    assert "not_backtested" not in version.metrics["1m"]
+    assert predictions[3].model_name == "naive"
+    assert selectors.skill_in_words(version.metrics["3m"]).startswith("Not backtested")
+
+
 def test_an_artifact_that_fails_its_checksum_is_refused(aapl, model_store):
     version = services.train_model_version(asset=aapl, models=["naive"], origins=10)
     path = model_store / version.artifact
