@@ -1,10 +1,10 @@
 """Redis caching of market-data responses (prices, stats, list summaries), per symbol and range.
 
-Every cached entry of a symbol lives under that symbol's *generation*, a random token kept in the
-cache. ``invalidate_price_cache`` replaces the token, so every entry of the old generation becomes
-unreachable at once (no key scan) and expires on its own. A generation evicted from the cache is
-replaced by a fresh random token, never by a default, so an evicted generation cannot resurrect
-stale entries.
+Every cached entry of a symbol is stored with that symbol's *generation*, a random token kept in
+the cache, and counts only while the generation is current. ``invalidate_price_cache`` replaces
+the token, so every entry of the old generation is stale at once (no key scan) and is rebuilt on
+its next read. A generation evicted from the cache is replaced by a fresh random token, never by a
+default, so an evicted generation cannot resurrect stale entries.
 """
 
 from __future__ import annotations
@@ -43,24 +43,28 @@ def generations(symbols: Iterable[str]) -> dict[str, str]:
     return result
 
 
-def entry_key(kind: str, symbol: str, generation: str, *parts: object) -> str:
+def entry_key(kind: str, symbol: str, *parts: object) -> str:
     suffix = ":".join("" if part is None else str(part) for part in parts)
-    return f"assets:{kind}:{symbol}:{generation}:{suffix}"
+    return f"assets:{kind}:{symbol}:{suffix}"
 
 
 def cached(kind: str, symbol: str, parts: tuple, build: Callable[[], object]) -> object:
     """The cached value for (kind, symbol, parts) of the symbol's current generation, else ``build()``.
 
-    ``build`` runs on a miss and its result (bytes or any picklable value; ``None`` is not cached)
-    is stored for ``PRICE_CACHE_TIMEOUT`` seconds.
+    One cache round trip on a hit: the entry and the symbol's generation are read together, and
+    an entry stored under another generation counts as a miss. ``build`` runs on a miss and its
+    result (bytes or any picklable value; ``None`` is not cached) is stored for
+    ``PRICE_CACHE_TIMEOUT`` seconds.
     """
-    generation = generations([symbol])[symbol]
-    key = entry_key(kind, symbol, generation, *parts)
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        if value is not None:
-            cache.set(key, value, PRICE_CACHE_TIMEOUT)
+    generation_key, key = _generation_key(symbol), entry_key(kind, symbol, *parts)
+    found = cache.get_many([generation_key, key])
+    generation = found.get(generation_key) or generations([symbol])[symbol]
+    entry = found.get(key)
+    if entry is not None and entry[0] == generation:
+        return entry[1]
+    value = build()
+    if value is not None:
+        cache.set(key, (generation, value), PRICE_CACHE_TIMEOUT)
     return value
 
 
@@ -68,15 +72,19 @@ def cached_many(
     kind: str, symbols: Iterable[str], build: Callable[[list[str]], dict[str, object]]
 ) -> dict[str, object]:
     """One cached value per symbol, building all the missing ones with a single ``build(missing)`` call."""
-    current = generations(symbols)
-    keys = {entry_key(kind, symbol, generation): symbol for symbol, generation in current.items()}
-    found = cache.get_many(list(keys))
-    result = {keys[key]: value for key, value in found.items()}
-    missing = [symbol for symbol in current if symbol not in result]
+    symbols = list(dict.fromkeys(symbols))
+    keys = {entry_key(kind, symbol): symbol for symbol in symbols}
+    generation_keys = {_generation_key(symbol): symbol for symbol in symbols}
+    found = cache.get_many([*keys, *generation_keys])  # one round trip when everything is cached
+    current = {generation_keys[key]: found.pop(key) for key in generation_keys if key in found}
+    if len(current) < len(symbols):
+        current.update(generations([symbol for symbol in symbols if symbol not in current]))
+    result = {keys[key]: entry[1] for key, entry in found.items() if entry[0] == current[keys[key]]}
+    missing = [symbol for symbol in symbols if symbol not in result]
     if missing:
         built = build(missing)
         cache.set_many(
-            {entry_key(kind, symbol, current[symbol]): value for symbol, value in built.items() if value is not None},
+            {entry_key(kind, symbol): (current[symbol], value) for symbol, value in built.items() if value is not None},
             PRICE_CACHE_TIMEOUT,
         )
         result.update(built)
@@ -86,7 +94,8 @@ def cached_many(
 def invalidate_price_cache(symbols: Iterable[str]) -> None:
     """Drop every cached price, stats and summary entry of these symbols.
 
-    Call it after writing bars. It invalidates at once and again when the surrounding transaction
+    Call it after writing or deleting bars, or deleting an asset (a cached price response is
+    served without looking the asset up again). It invalidates at once and again when the surrounding transaction
     commits, so a response cached by a concurrent request between the write and the commit (still
     showing the old bars) does not survive the commit.
     """

@@ -103,8 +103,14 @@ class PricesView(APIView):
         query = serializers.PricesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         start, end, interval = (query.validated_data.get(name) for name in ("start", "end", "interval"))
-        asset = selectors.get_asset(symbol)
-        body = cached("prices", asset.id, (interval, start, end), lambda: _prices_json(asset.id, start, end, interval))
+        symbol = symbol.upper()
+
+        def build() -> bytes:
+            selectors.get_asset(symbol)  # an unknown symbol answers 404 and caches nothing
+            return _prices_json(symbol, start, end, interval)
+
+        # A hit costs one cache round trip and no query: this is the hottest read of the product.
+        body = cached("prices", symbol, (interval, start, end), build)
         return HttpResponse(body, content_type="application/json")
 
 
