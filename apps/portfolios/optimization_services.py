@@ -16,12 +16,11 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import pandas as pd
 from django.conf import settings as django_settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Min
 from scipy.stats import norm
 
 from apps.assets.models import Asset, AssetType, PriceBar
-from apps.assets.selectors import close_frame
 from apps.portfolios import backtest, optimization, selectors
 from apps.portfolios.models import BacktestRun, OptimizationRun, Portfolio
 from quantumvest import jobs
@@ -161,6 +160,7 @@ class Universe:
     symbols: list[str]
     assets: dict[str, Asset]
     book: selectors.Holdings
+    latest: dict[str, tuple[Decimal, date]]
 
 
 def universe_of(portfolio: Portfolio, candidates: tuple[str, ...]) -> Universe:
@@ -180,17 +180,47 @@ def universe_of(portfolio: Portfolio, candidates: tuple[str, ...]) -> Universe:
             "Optimisation needs at least two priced assets: add holdings or candidate symbols.",
             fields={"candidates": ["Add at least two assets with prices."]},
         )
-    return Universe(symbols=symbols, assets=assets, book=book)
+    latest = {p.asset.id: (p.price, p.price_date) for p in book.positions if p.price is not None}
+    latest |= selectors.latest_closes({c for c in candidates if c not in latest}) if candidates else {}
+    return Universe(symbols=symbols, assets=assets, book=book, latest=latest)
 
 
-def _bounds(window: Window, symbols: list[str]) -> tuple[date | None, date | None]:
+def _bounds(window: Window, universe: Universe) -> tuple[date | None, date | None]:
+    """The window's dates; ``lookback_days`` counts back from ``end`` or the universe's last close."""
     end = window.end
     if window.lookback_days is not None:
         if end is None:
-            end = PriceBar.objects.filter(asset_id__in=symbols).aggregate(last=Max("date"))["last"]
+            end = max((day for _, day in universe.latest.values()), default=None)
         start = end - timedelta(days=window.lookback_days) if end else None
         return start, end
     return window.start, end
+
+
+def closes(symbols: list[str], *, start: date | None, end: date | None) -> pd.DataFrame:
+    """``assets.selectors.close_frame`` (adjusted closes, NaN where an asset has no bar) read with a
+    plain cursor and converted to float by PostgreSQL: building a Decimal and a Django row per bar
+    was most of the time of a 100-asset request."""
+    where, params = ["asset_id = ANY(%s)"], [list(symbols)]
+    if start:
+        where.append("date >= %s")
+        params.append(start)
+    if end:
+        where.append("date <= %s")
+        params.append(end)
+    sql = (
+        f"SELECT asset_id, date, COALESCE(adj_close, close)::float8 FROM {PriceBar._meta.db_table} "  # noqa: S608
+        f"WHERE {' AND '.join(where)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return pd.DataFrame(columns=symbols, index=pd.DatetimeIndex([], name="date"), dtype=float)
+    long = pd.DataFrame(rows, columns=["symbol", "date", "value"])
+    long["date"] = pd.to_datetime(long["date"])
+    wide = long.pivot(index="date", columns="symbol", values="value").sort_index()
+    wide.columns.name = None
+    return wide.reindex(columns=symbols)
 
 
 def load_prices(universe: Universe, window: Window) -> tuple[pd.DataFrame, int, list[str]]:
@@ -199,8 +229,8 @@ def load_prices(universe: Universe, window: Window) -> tuple[pd.DataFrame, int, 
     All-crypto universes use 365 periods a year. A universe mixing crypto with exchange-traded
     assets uses the exchange days only (a crypto return then spans the weekend) and 252.
     """
-    start, end = _bounds(window, universe.symbols)
-    prices = close_frame(universe.symbols, start=start, end=end)
+    start, end = _bounds(window, universe)
+    prices = closes(universe.symbols, start=start, end=end)
     crypto = [s for s in universe.symbols if universe.assets[s].type == AssetType.CRYPTO]
     notes = []
     if len(crypto) == len(universe.symbols):
@@ -295,10 +325,14 @@ def _clean(value: float) -> float | None:
     return None if value is None or not math.isfinite(value) else round(float(value), 10)
 
 
-def compute_run(run: OptimizationRun, progress: Callable[[int, str], None] = lambda p, m: None) -> None:
+def compute_run(
+    run: OptimizationRun,
+    progress: Callable[[int, str], None] = lambda p, m: None,
+    universe: Universe | None = None,
+) -> None:
     """Fill ``run`` with the optimisation of its inputs (not saved). Raises ``DomainError``."""
     req = OptimizeRequest.from_json(run.inputs)
-    universe = universe_of(run.portfolio, req.candidates)
+    universe = universe or universe_of(run.portfolio, req.candidates)
     prices, frequency, notes = load_prices(universe, req.window)
     settings = optimization.Settings(**{**asdict(req.settings), "frequency": frequency})
     views = None
@@ -333,8 +367,7 @@ def compute_run(run: OptimizationRun, progress: Callable[[int, str], None] = lam
         run.frontier = optimization.frontier(result.mu, result.cov, settings, req.frontier_points)
         if settings.objective == "black_litterman":
             notes.append("The frontier uses the Black-Litterman posterior returns and covariance.")
-    latest = selectors.latest_closes(set(symbols))
-    last_prices = {s: latest[s][0] for s in symbols if s in latest}
+    last_prices = {s: universe.latest[s][0] for s in symbols if s in universe.latest}
     fractional = frozenset(s for s in symbols if universe.assets[s].type == AssetType.CRYPTO)
     allocation, leftover = optimization.discrete_allocation(result.weights, last_prices, budget, fractional=fractional)
     left_alone = [p for p in positions if p not in symbols]
@@ -399,10 +432,11 @@ def _optimize_work(n_assets: int, req: OptimizeRequest) -> int:
     return n_assets * (1 + req.frontier_points)
 
 
-def _backtest_work(n_assets: int, params: BacktestParams, window: Window, symbols: list[str]) -> int:
+def _backtest_work(params: BacktestParams, window: Window, universe: Universe) -> int:
     """Estimated rebalances × assets, from the date span of the universe's bars."""
-    start, end = _bounds(window, symbols)
-    bars = PriceBar.objects.filter(asset_id__in=symbols)
+    n_assets = len(universe.symbols)
+    start, end = _bounds(window, universe)
+    bars = PriceBar.objects.filter(asset_id__in=universe.symbols)
     if start:
         bars = bars.filter(date__gte=start)
     if end:
@@ -426,7 +460,7 @@ def _finish(job, compute: Callable[[], None]) -> None:
     jobs.succeed(job, result=job.result)
 
 
-def perform_optimization(run: OptimizationRun) -> OptimizationRun:
+def perform_optimization(run: OptimizationRun, universe: Universe | None = None) -> OptimizationRun:
     """Compute a queued run once (a repeated delivery of a finished run does nothing)."""
     if not jobs.start(run):
         return run
@@ -434,7 +468,7 @@ def perform_optimization(run: OptimizationRun) -> OptimizationRun:
     def report(percent: int, message: str) -> None:
         jobs.report_progress(run, percent, message)
 
-    _finish(run, lambda: compute_run(run, report))
+    _finish(run, lambda: compute_run(run, report, universe))
     return run
 
 
@@ -450,8 +484,7 @@ def request_optimization(*, portfolio: Portfolio, user, request: OptimizeRequest
     work = _optimize_work(len(universe.symbols), request)
     queued = work > django_settings.QV_OPTIMIZE_SYNC_BUDGET or (
         request.backtest is not None
-        and _backtest_work(len(universe.symbols), request.backtest, request.window, universe.symbols)
-        > django_settings.QV_BACKTEST_SYNC_BUDGET
+        and _backtest_work(request.backtest, request.window, universe) > django_settings.QV_BACKTEST_SYNC_BUDGET
     )
     run = OptimizationRun.objects.create(
         portfolio=portfolio, user=user, objective=request.settings.objective, inputs=request.as_json()
@@ -461,7 +494,7 @@ def request_optimization(*, portfolio: Portfolio, user, request: OptimizeRequest
 
         transaction.on_commit(lambda: run_optimization.delay(str(run.pk)))
         return run, True
-    perform_optimization(run)
+    perform_optimization(run, universe)
     if run.state == jobs.JobState.FAILED:
         raise ValidationFailed(run.error, fields=run.error_fields, code=run.result.get("code"))
     return run, False
@@ -507,7 +540,7 @@ def request_backtest(*, portfolio: Portfolio, user, request: OptimizeRequest) ->
     job = BacktestRun.objects.create(
         portfolio=portfolio, user=user, inputs={**request.as_json(), "backtest": asdict(params)}
     )
-    work = _backtest_work(len(universe.symbols), params, request.window, universe.symbols)
+    work = _backtest_work(params, request.window, universe)
     if work > django_settings.QV_BACKTEST_SYNC_BUDGET:
         from apps.portfolios.tasks import run_backtest
 
