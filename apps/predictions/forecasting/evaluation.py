@@ -131,6 +131,7 @@ def evaluate(
     step: int | None = None,
     candidates: tuple[str, ...] = DEFAULT_CANDIDATES,
     warmup: int = WARMUP,
+    n_jobs: int = 1,
 ) -> Evaluation:
     """Walk-forward backtest over the last ``origins`` non-overlapping origins.
 
@@ -145,10 +146,10 @@ def evaluate(
     grid, scored = origin_grid(len(prices), horizon, origins, step, warmup)
     first = len(grid) - scored
     if model is not None:
-        records = walk(ctx, model, grid, level).iloc[first:]
+        records = walk(ctx, model, grid, level, n_jobs).iloc[first:]
     else:
         names = ("naive", *[c for c in candidates if c != "naive"])
-        walks = {name: walk(ctx, name, grid, level) for name in names}
+        walks = {name: walk(ctx, name, grid, level, n_jobs) for name in names}
         rows = []
         for i in range(first, len(grid)):
             chosen, _ = choose_model(walks, slice(max(0, i - SELECTION_WINDOW), i))

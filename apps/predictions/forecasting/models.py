@@ -107,7 +107,9 @@ class DriftForecaster(LogReturnForecaster):
 
 
 def _quiet_prophet_logging() -> None:
-    for name in ("cmdstanpy", "prophet", "prophet.forecaster", "prophet.models"):
+    # cmdstanpy logs an ERROR when L-BFGS stops early, although Prophet then refits with Newton.
+    logging.getLogger("cmdstanpy").setLevel(logging.CRITICAL)
+    for name in ("prophet", "prophet.forecaster", "prophet.models"):
         logging.getLogger(name).setLevel(logging.ERROR)
     # Prophet logs an error at import when plotly (only used for its charts) is missing.
     logging.getLogger("prophet.plot").setLevel(logging.CRITICAL)
@@ -116,8 +118,10 @@ def _quiet_prophet_logging() -> None:
 class ProphetForecaster(LogReturnForecaster):
     """Prophet on log prices of the last ``window`` periods: MAP fit only, no sampling.
 
-    Prophet's own uncertainty intervals are not used (they under-cover badly on prices); the
-    interval comes from calibration like every other model's.
+    A piecewise-linear trend with 15 possible changepoints, weekly seasonality for series that
+    trade at weekends, no yearly seasonality (three years cannot estimate it and it tripled fit
+    time). Prophet's own uncertainty intervals are not used (they under-cover badly on prices);
+    the interval comes from calibration like every other model's.
     """
 
     name = "prophet"
@@ -129,6 +133,9 @@ class ProphetForecaster(LogReturnForecaster):
         _quiet_prophet_logging()
         from prophet import Prophet
 
+        # cmdstanpy resets its logger's level when first used: quiet it again after the import.
+        _quiet_prophet_logging()
+
         tail = self.prices.iloc[-self.window :]
         self.freq = infer_frequency(tail.index)
         frame = pd.DataFrame({"ds": tail.index, "y": np.log(tail.to_numpy())})
@@ -137,7 +144,8 @@ class ProphetForecaster(LogReturnForecaster):
             uncertainty_samples=0,
             daily_seasonality=False,
             weekly_seasonality=self.freq == "D",
-            yearly_seasonality=True,
+            yearly_seasonality=False,
+            n_changepoints=15,
         )
         self.model.fit(frame)
         self._cache: dict[int, float] = {}
@@ -173,8 +181,14 @@ def _features(logp: np.ndarray, index: pd.DatetimeIndex, exog: pd.DataFrame | No
     return frame
 
 
+CLIP_Z = 3.0
+
+
 class SklearnForecaster(LogReturnForecaster):
-    """Gradient boosting (absolute loss: a median) on lagged returns, volatility, calendar and exog.
+    """Gradient boosting on lagged returns, volatility, calendar and exogenous features.
+
+    Squared loss on the return in volatility units clipped at ±3: close to the median that MAE
+    rewards, robust to crashes, and twice as fast to fit as the absolute loss.
 
     One direct model per horizon, trained on the last ``window`` periods to predict the h-step log
     return in volatility units; rows whose target lies beyond the last price are not used.
@@ -182,7 +196,7 @@ class SklearnForecaster(LogReturnForecaster):
 
     name = "sklearn"
 
-    def __init__(self, window: int = 1260, max_iter: int = 60):
+    def __init__(self, window: int = 1260, max_iter: int = 50):
         self.window = window
         self.max_iter = max_iter
 
@@ -204,7 +218,7 @@ class SklearnForecaster(LogReturnForecaster):
             if len(rows) < 200:
                 raise InsufficientHistory(f"sklearn needs at least 200 training rows; got {len(rows)}.")
             model = HistGradientBoostingRegressor(
-                loss="absolute_error",
+                loss="squared_error",
                 max_iter=self.max_iter,
                 learning_rate=0.05,
                 max_leaf_nodes=8,
@@ -215,7 +229,7 @@ class SklearnForecaster(LogReturnForecaster):
             )
             # One thread: OpenMP threads fighting over two busy cores made a fit 30× slower.
             with threadpool_limits(1):
-                model.fit(x[rows], target[rows])
+                model.fit(x[rows], np.clip(target[rows], -CLIP_Z, CLIP_Z))
                 z = float(model.predict(x[-1:])[0])
             self._cache[horizon] = z * float(scale[-1])
         return self._cache[horizon]

@@ -60,6 +60,7 @@ def select_model(
     periods_per_year: int = 252,
     step: int | None = None,
     warmup: int = WARMUP,
+    n_jobs: int = 1,
 ) -> Selection:
     """Backtest the candidates on the last ``origins`` origins and choose one (naive by default).
 
@@ -72,7 +73,7 @@ def select_model(
     grid, scored = origin_grid(len(prices), horizon, origins, step, warmup)
     first = len(grid) - scored
     names = ("naive", *[c for c in candidates if c != "naive"])
-    walks = {name: walk(ctx, name, grid, level) for name in names}
+    walks = {name: walk(ctx, name, grid, level, n_jobs) for name in names}
     chosen, evidence = choose_model(walks, slice(first, len(grid)))
     metrics = {name: compute_metrics(add_directions(frame.iloc[first:]), level) for name, frame in walks.items()}
     frame = walks[chosen]

@@ -46,6 +46,7 @@ class Command(BaseCommand):
             default=",".join(forecasting.DEFAULT_CANDIDATES),
             help="Models the selection chooses from, comma-separated (default: all).",
         )
+        parser.add_argument("--jobs", type=int, default=1, help="Processes fitting origins in parallel (1).")
         parser.add_argument("--json", action="store_true", help="Print one JSON object with the metrics.")
 
     def handle(self, *args, **options):
@@ -73,6 +74,7 @@ class Command(BaseCommand):
                 level=options["level"],
                 periods_per_year=asset.trading_days_per_year,
                 candidates=candidates,
+                n_jobs=max(1, options["jobs"]),
             )
         except forecasting.ForecastingError as exc:
             raise CommandError(f"{symbol} {label}: {exc}") from exc
