@@ -53,7 +53,10 @@
       closes.push(row[index.close]);
       volumes.push(row[index.volume]);
     });
-    return { dates: dates, candles: candles, closes: closes, volumes: volumes };
+    const hasVolume = volumes.some(function (volume) { return volume > 0; });
+    // Close-only histories (open = high = low = close) have no candles worth drawing.
+    const hasRange = candles.some(function (candle) { return candle[2] !== candle[3]; });
+    return { dates: dates, candles: candles, closes: closes, volumes: volumes, hasVolume: hasVolume, hasRange: hasRange };
   }
 
   function buildOption(bars, state) {
@@ -89,13 +92,19 @@
           );
         },
       },
-      grid: [
-        { left: 24, right: 12, top: 12, height: "62%", containLabel: true },
-        { left: 24, right: 12, top: "78%", bottom: 40, containLabel: true },
-      ],
+      // Close-only histories (no volume) give the price panel the whole height.
+      grid: bars.hasVolume
+        ? [
+            { left: 24, right: 12, top: 12, height: "62%", containLabel: true },
+            { left: 24, right: 12, top: "78%", bottom: 40, containLabel: true },
+          ]
+        : [
+            { left: 24, right: 12, top: 12, bottom: 48, containLabel: true },
+            { left: 24, right: 12, bottom: 40, height: 0, show: false },
+          ],
       xAxis: [
         { type: "category", data: bars.dates, boundaryGap: true, axisLine: { lineStyle: { color: border } }, axisLabel: Object.assign({ hideOverlap: true }, axisLabel) },
-        { type: "category", gridIndex: 1, data: bars.dates, boundaryGap: true, axisLabel: { show: false }, axisTick: { show: false } },
+        { type: "category", gridIndex: 1, data: bars.dates, boundaryGap: true, show: bars.hasVolume, axisLabel: { show: false }, axisTick: { show: false } },
       ],
       yAxis: [
         Object.assign(
@@ -105,7 +114,7 @@
               { type: "log", min: function (extent) { return extent.min * 0.97; }, max: function (extent) { return extent.max * 1.03; } }
             : { type: "value", scale: true }
         ),
-        { type: "value", gridIndex: 1, position: "right", splitNumber: 2, axisLabel: { show: false }, splitLine: { show: false } },
+        { type: "value", gridIndex: 1, position: "right", splitNumber: 2, show: bars.hasVolume, axisLabel: { show: false }, splitLine: { show: false } },
       ],
       dataZoom: [
         { type: "inside", xAxisIndex: [0, 1], startValue: state.start, endValue: state.end },
@@ -134,6 +143,11 @@
     const controls = document.querySelector('[data-chart-controls="' + element.id + '"]');
     if (!controls) return;
     function render() { chart.setOption(buildOption(bars, state), true); }
+    const candles = controls.querySelector('[data-kind="candles"]');
+    if (candles && !bars.hasRange) {
+      candles.disabled = true;
+      candles.title = "This history has closes only (no open, high and low)";
+    }
     // Keep the user's zoom and pan when the chart is redrawn for another type or scale.
     chart.on("datazoom", function () {
       const zoom = chart.getOption().dataZoom[0];
