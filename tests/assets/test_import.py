@@ -167,6 +167,20 @@ def test_bars_before_between_and_after_stored_dates_are_counted_right():
     assert list(PriceBar.objects.order_by("date").values_list("close", flat=True)) == [9, 10, 11, Decimal("12.5"), 13]
 
 
+def test_batches_written_before_a_late_bad_row_are_rolled_back(monkeypatch):
+    monkeypatch.setattr(services, "BATCH_SIZE", 2)
+    AssetFactory(id="AAA")
+    rows = "".join(f"2020-01-{day:02d},{day}\n" for day in range(1, 8))
+    with pytest.raises(services.ImportRejected):
+        do_import("date,AAA\n" + rows + "2020-01-08,bad\n")
+    assert not PriceBar.objects.exists()
+
+    report = do_import("date,AAA\n" + rows + "2020-01-08,bad\n", skip_invalid=True)
+    assert (report.created, report.rejected) == (7, 1)
+    report = do_import("date,AAA\n" + rows.replace(",3\n", ",3.5\n"))
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 6)
+
+
 def test_portable_upsert_agrees_with_the_postgresql_path():
     AssetFactory(id="AAA")
     do_import("date,AAA\n2020-01-02,10\n2020-01-03,11\n")

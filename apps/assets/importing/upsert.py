@@ -33,6 +33,17 @@ class UpsertCounts:
     changed_symbols: set[str] = field(default_factory=set)
     by_symbol: dict[str, dict[str, int]] = field(default_factory=dict)
 
+    def add(self, other: UpsertCounts) -> None:
+        """Fold in the counts of another batch."""
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.changed_symbols |= other.changed_symbols
+        for symbol, counts in other.by_symbol.items():
+            mine = self.by_symbol.setdefault(symbol, dict.fromkeys(counts, 0))
+            for key, value in counts.items():
+                mine[key] += value
+
 
 def upsert_bars(bars: Sequence[Bar]) -> UpsertCounts:
     """Write ``bars`` (unique per symbol and date, already validated). Must run in a transaction."""

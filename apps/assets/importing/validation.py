@@ -134,8 +134,13 @@ def validate_rows(
     *,
     unknown: set[str],
     progress: Callable[[], None] | None = None,
+    batch_size: int | None = None,
+    on_batch: Callable[[Validated], None] | None = None,
 ) -> Validated:
-    """Check every row; ``unknown`` symbols (not in the database, not to be created) are rejected."""
+    """Check every row; ``unknown`` symbols (not in the database, not to be created) are rejected.
+
+    With ``on_batch``, every ``batch_size`` valid bars are handed over (``on_batch(out)`` reads
+    ``out.bars``) and dropped; the bars of the last partial batch stay in the result."""
     out = Validated()
     seen: dict[date, int] = {}  # date → first line (one symbol per OHLCV file, one date per wide row)
     unknown_bars: dict[str, int] = {}
@@ -157,6 +162,9 @@ def validate_rows(
             continue
         seen[day] = line
         check(out, layout, line, day, cells, unknown, unknown_bars)
+        if on_batch and len(out.bars) >= batch_size:
+            on_batch(out)
+            out.bars = []
         if progress and count % 2000 == 0:
             progress()
     # An unknown symbol is one problem of the header, not one per row.
