@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date
 from decimal import Decimal
@@ -234,3 +235,24 @@ def test_stats_over_a_range_and_their_cache_follow_invalidation(api):
     assert api.get(url, {"end": "2021-01-02"}).json()["returns"]["1d"] == pytest.approx(0.1)
     invalidate_price_cache(["X"])
     assert api.get(url, {"end": "2021-01-02"}).json()["returns"]["1d"] == pytest.approx(0.05)
+
+
+def test_an_import_through_the_service_invalidates_cached_prices_and_stats(api):
+    from apps.assets.services import import_prices
+
+    lines = data_file("yahoo_SPY_2008_2017.csv").read_bytes().splitlines(keepends=True)
+
+    def run_import(rows: int) -> None:
+        content = b"".join(lines[: rows + 1])
+        import_prices(source=io.BytesIO(content), filename="SPY.csv", create_assets=True, asset_type="etf")
+
+    run_import(100)
+    stats_url = reverse("assets-api:stats", args=["SPY"])
+    assert len(api.get(prices_url("SPY")).json()["data"]) == 100
+    assert api.get(stats_url).json()["observations"] == 100
+
+    run_import(150)  # the same 100 rows unchanged, 50 appended
+
+    body = api.get(prices_url("SPY")).json()
+    assert len(body["data"]) == 150 and body["end"] == lines[150].split(b",")[0].decode()
+    assert api.get(stats_url).json()["observations"] == 150
