@@ -4,7 +4,8 @@ Measured in one run, in a throwaway database created here and dropped at the end
 - import: ``services.import_price_file`` (read, parse, validate, quantise, COPY into a temporary
   table, INSERT ... ON CONFLICT) into an empty price table;
 - bare COPY: the same rows, already formatted as COPY text, into an empty copy of the price table
-  (same columns, constraints and indexes), committed: the floor any import could reach;
+  (same columns, check constraints and indexes, but no foreign key: ``LIKE`` does not copy it, so
+  this floor is lower than a COPY into the real table), committed;
 - re-import: the same file again over the full table (every bar unchanged).
 
 Targets (issue 3): import ≤ 10 s and ≤ 3× the bare COPY; re-import ≤ 10 s.
