@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 
 from django.core.validators import RegexValidator
 from django.db import models
@@ -13,9 +13,13 @@ PRICE_PLACES = 8
 PRICE_QUANTUM = Decimal(1).scaleb(-PRICE_PLACES)
 
 
+# Wide enough that rounding any value the columns can hold (28 digits for volume) never fails.
+_QUANTIZE_CONTEXT = Context(prec=40)
+
+
 def quantize_price(value: Decimal) -> Decimal:
     """Prices are stored to 8 decimal places, rounded half-even (banker's rounding)."""
-    return value.quantize(PRICE_QUANTUM, rounding=ROUND_HALF_EVEN)
+    return value.quantize(PRICE_QUANTUM, rounding=ROUND_HALF_EVEN, context=_QUANTIZE_CONTEXT)
 
 
 class AssetType(models.TextChoices):

@@ -117,7 +117,11 @@ def import_prices(
     _require_analyst(by)
     if max_bytes is not None and size is not None and size > max_bytes:
         raise FileTooLarge(f"The file is larger than the limit of {max_bytes:,} bytes.")
-    symbol = symbol.strip().upper() if symbol else None
+    if symbol:
+        try:
+            symbol = parse_symbol(symbol)
+        except CellError as exc:
+            raise ValidationFailed(f"{exc}.", fields={"symbol": [f"{exc}."]}) from None
     if format and format not in ImportFormat.values:
         raise ValidationFailed(f"Unknown format {format!r}.", fields={"format": ["Use wide or ohlcv."]})
     if asset_type and asset_type not in AssetType.values:

@@ -327,6 +327,31 @@ def test_huge_numbers_are_row_errors_not_database_errors():
     assert PriceBar.objects.get().close == Decimal("999999999999.99999999")
 
 
+@pytest.mark.parametrize(
+    "cell", ["1e999999999999", "-1e999999999999", "999999999999.999999995", "1E+400", "0E+999999", "1e-999999999"]
+)
+def test_extreme_numbers_are_row_errors(cell):
+    AssetFactory(id="AAA")
+    problems = rejected(f"date,AAA\n2020-01-02,{cell}\n")
+    assert len(problems) == 1 and problems[0].startswith("line 2, column AAA:")
+
+
+def test_extreme_volume_is_a_row_error():
+    AssetFactory(id="AAA")
+    problems = rejected("Date,Close,Volume\n2020-01-02,1,99999999999999999999.999999999\n", symbol="AAA")
+    assert problems == [
+        "line 2, column Volume: '99999999999999999999.999999999' is too large "
+        "(the limit is below 100,000,000,000,000,000,000)"
+    ]
+
+
+def test_a_malformed_symbol_is_a_validation_error():
+    with pytest.raises(services.ValidationFailed) as caught:
+        do_import("Date,Close\n2020-01-02,1\n", symbol="bad$sym", create_assets=True)
+    assert "symbol" in caught.value.fields
+    assert not Asset.objects.exists()
+
+
 def test_files_over_the_limit_are_refused_while_streaming():
     data = b"date,AAA\n" + b"2020-01-02,1\n" * 1000
 

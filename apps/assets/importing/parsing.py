@@ -163,7 +163,10 @@ def parse_date(text: str) -> date:
 
 
 def parse_number(text: str, *, limit: Decimal = MAX_PRICE) -> Decimal | None:
-    """A finite decimal rounded half-even to 8 places; ``None`` for an empty cell."""
+    """A finite decimal rounded half-even to 8 places; ``None`` for an empty cell.
+
+    ``limit`` is a power of ten; magnitudes at or above it are refused (before any arithmetic, so
+    an exponent such as ``1e999999999999`` cannot overflow the decimal context)."""
     text = text.strip()
     if not text:
         return None
@@ -175,7 +178,10 @@ def parse_number(text: str, *, limit: Decimal = MAX_PRICE) -> Decimal | None:
         raise CellError(f"{text[:40]!r} is not a number") from None
     if not value.is_finite():
         raise CellError(f"{text[:40]!r} is not a finite number")
-    # Checked before and after rounding: 999999999999.999999999 rounds up to the limit.
-    if abs(value) >= limit or abs(value := quantize_price(value)) >= limit:
+    digits = limit.adjusted()  # 10^12 → 12 integer digits at most; zero has no magnitude
+    if value and value.adjusted() >= digits:
+        raise CellError(f"{text[:40]!r} is too large (the limit is below {limit:,.0f})")
+    value = quantize_price(value)
+    if value and value.adjusted() >= digits:  # 999999999999.999999999 rounds up to the limit
         raise CellError(f"{text[:40]!r} is too large (the limit is below {limit:,.0f})")
     return value
