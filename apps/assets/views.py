@@ -16,6 +16,7 @@ from apps.assets.models import AssetType
 
 ECHARTS_JS = "vendor/echarts-5.6.0.min.js"
 PAGE_SIZE = 25
+ROW_FIELDS = ("id", "name", "type", "currency")  # what a row shows; description and metadata stay behind
 SPARKLINE_WIDTH, SPARKLINE_HEIGHT = 120, 32
 
 
@@ -80,7 +81,7 @@ def asset_list(request: HttpRequest) -> HttpResponse:
     """Search, filter, sort and page through assets; a constant number of queries per page."""
     query = AssetListQuery(request.GET)
     params = query.values()
-    assets = selectors.asset_queryset(search=params["q"], asset_type=params["type"])
+    assets = selectors.asset_queryset(search=params["q"], asset_type=params["type"]).only(*ROW_FIELDS)
     if params["sort"] in ("symbol", "name"):
         order = "id" if params["sort"] == "symbol" else params["sort"]
         page = Paginator(assets.order_by(order, "id"), PAGE_SIZE).get_page(params["page"])
