@@ -204,6 +204,8 @@ def main() -> None:
         trivial = wrk(f"{base}/bench/trivial/", None, args.duration, args.connections, script.name)
         served = wrk(prices, token, args.duration, args.connections, script.name)
         monthly = wrk(f"{prices}?interval=1mo", token, args.duration, args.connections, script.name)
+        # One connection: the time a worker spends on one request, without queueing behind others.
+        single = wrk(prices, token, max(3, args.duration // 3), 1, script.name)
         os.unlink(script.name)
 
         print(
@@ -217,6 +219,11 @@ def main() -> None:
             print(
                 f"{label:>19}: {result['rps']:8.1f} req/s  p50 {result['p50_ms']:6.2f} ms  p95 {result['p95_ms']:6.2f} ms  "
                 f"({result['requests']} requests, {result['errors']} socket errors, {result['non_2xx']} non-2xx)"
+            )
+        print(f"prices, one connection: p50 {single['p50_ms']:.2f} ms, p95 {single['p95_ms']:.2f} ms (service time)")
+        with open("/proc/loadavg") as loadavg:
+            print(
+                f"load average during the run (1, 5, 15 min): {' '.join(loadavg.read().split()[:3])} on {os.cpu_count()} CPUs"
             )
         ratio = served["rps"] / trivial["rps"]
         print(f"throughput ratio prices/trivial: {ratio:.1%} (target >= 15%): {'PASS' if ratio >= 0.15 else 'FAIL'}")
