@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
 from decimal import Decimal
 
@@ -138,3 +139,24 @@ def test_import_invalidates_the_cached_prices(client, analyst):
     second = client.get("/api/v1/assets/AAA/prices/").json()
     assert second != first
     assert "2020-01-06" in str(second)
+
+
+def test_no_file_makes_a_500(client, analyst):
+    """Mutations of a valid file (random bytes, cut lines, swapped cells, odd characters)."""
+    AssetFactory(id="AAA")
+    rng = random.Random(3)
+    alphabet = [b",", b"\n", b"\r", b'"', b";", b"\x00", b"\xff", b"-", b"e", b"9", b"/", b".", b" ", "é".encode()]
+    for _ in range(40):
+        data = bytearray(OHLCV * 3)
+        for _ in range(rng.randint(1, 8)):
+            position = rng.randrange(len(data))
+            if rng.random() < 0.5:
+                data[position : position + 1] = rng.choice(alphabet)
+            else:
+                del data[position : position + rng.randint(1, 20)]
+        for options in ({}, {"skip_invalid": "true"}, {"format": "wide", "create_assets": "true"}):
+            response = client.post("/api/v1/assets/AAA/prices/import/", {"file": csv(bytes(data)), **options})
+            assert response.status_code in (200, 400), (bytes(data), options, response.content)
+            assert set(response.json()) >= (
+                {"detail", "code", "fields"} if response.status_code == 400 else {"created"}
+            )
