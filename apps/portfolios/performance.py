@@ -327,12 +327,15 @@ def compute(
             "it is carried forward to the end of the period."
         )
     if end is not None:
+        stale: dict[date, list[str]] = {}
         for symbol in sorted({lot.symbol for lot in lots}):
             last = prices[symbol].last_valid_index() if symbol in prices else None
             if last is not None and last.date() < end:
-                notes.append(
-                    f"{symbol}'s last price is from {last.date():%Y-%m-%d}; it is carried forward to {end:%Y-%m-%d}."
-                )
+                stale.setdefault(last.date(), []).append(symbol)
+        for last_day, symbols in sorted(stale.items()):
+            notes.append(
+                f"Last price of {', '.join(symbols)} is from {last_day:%Y-%m-%d}; carried forward to {end:%Y-%m-%d}."
+            )
     return Performance(
         figures=figures,
         periods_per_year=periods,

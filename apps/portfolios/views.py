@@ -8,23 +8,26 @@ send ``HX-Trigger: holdings-changed`` so that the performance section reloads.
 from __future__ import annotations
 
 import functools
+import json
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.text import slugify
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
 
-from apps.portfolios import holdings_csv, selectors, services
+from apps.portfolios import holdings_csv, optimization, optimization_services, selectors, services
 from apps.portfolios.access import portfolio_view
-from apps.portfolios.forms import ImportForm, LotForm, PortfolioForm, RenameForm
-from apps.portfolios.models import Portfolio
+from apps.portfolios.forms import ImportForm, LotForm, OptimizeForm, PortfolioForm, RenameForm
+from apps.portfolios.models import OptimizationRun, Portfolio
 from quantumvest.errors import DomainError
+from quantumvest.jobs import JobState
 
 DETAIL = "portfolios/detail.html"
 
@@ -86,7 +89,7 @@ def _detail_context(request: HttpRequest, portfolio: Portfolio, **extra) -> dict
         "echarts_file": _echarts_file(),
         "book": book,
         "report": report,
-        "charts": charts,
+        "charts_json": json.dumps(charts, cls=DjangoJSONEncoder),
         "benchmark": benchmark,
         "benchmarks": selectors.benchmark_choices(),
         "lot_form": extra.pop("lot_form", None) or LotForm(),
@@ -268,3 +271,73 @@ def holdings_export(request: HttpRequest, portfolio: Portfolio) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- Optimisation page ---------------------------------------------------------------------------
+
+OPTIMIZE = "portfolios/optimize.html"
+
+
+def _run_chart_data(run: OptimizationRun | None) -> dict | None:
+    if run is None or run.state != JobState.SUCCEEDED or not run.weights:
+        return None
+    current = run.markers.get("current", {})
+    return {
+        "frontier": [[p["volatility"], p["expected_return"]] for p in run.frontier],
+        "markers": {
+            name: [point["volatility"], point["expected_return"]]
+            for name, point in run.markers.items()
+            if point.get("volatility") is not None
+        },
+        "weights": sorted(run.weights.items(), key=lambda item: -item[1]),
+        "current_weights": current.get("weights", {}),
+    }
+
+
+def _optimize_page(
+    request: HttpRequest,
+    portfolio: Portfolio,
+    form: OptimizeForm,
+    run: OptimizationRun | None,
+    partial: str,
+    status=200,
+) -> HttpResponse:
+    context = {
+        "portfolio": portfolio,
+        "form": form,
+        "run": run,
+        "chart_data": _run_chart_data(run),
+        "echarts_file": _echarts_file(),
+        "preferences": optimization.RISK_PREFERENCES,
+    }
+    return _page(request, OPTIMIZE, partial, context, status=status)
+
+
+@portfolio_view("GET", "POST")
+def portfolio_optimize(request: HttpRequest, portfolio: Portfolio) -> HttpResponse:
+    """The optimisation form and the latest run; POST runs (or queues) a new one."""
+    if request.method == "GET":
+        run = selectors.latest_run(portfolio)
+        form = OptimizeForm(initial=OptimizeForm.initial_from(run.inputs) if run else {})
+        return _optimize_page(request, portfolio, form, run, "workspace")
+    form = OptimizeForm(request.POST)
+    if form.is_valid():
+        try:
+            req = optimization_services.build_request(**form.as_request_kwargs())
+            run, _ = optimization_services.request_optimization(portfolio=portfolio, user=request.user, request=req)
+        except DomainError as error:
+            _form_errors(form, error)
+        else:
+            if not request.htmx:
+                return redirect("portfolios:optimization-run", portfolio.id, run.id)
+            return _optimize_page(request, portfolio, form, run, "workspace")
+    return _optimize_page(request, portfolio, form, None, "workspace", status=422)
+
+
+@portfolio_view("GET")
+def optimization_run(request: HttpRequest, portfolio: Portfolio, run_id) -> HttpResponse:
+    """One run of this portfolio; htmx polls the ``run`` partial while it is queued or running."""
+    run = selectors.get_run_for_user(request.user, run_id)
+    if run.portfolio_id != portfolio.id:
+        raise Http404("No such optimisation run.")
+    return _optimize_page(request, portfolio, OptimizeForm(initial=OptimizeForm.initial_from(run.inputs)), run, "run")

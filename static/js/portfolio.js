@@ -1,5 +1,5 @@
-/* Portfolio page charts (Apache ECharts, vendored). Data comes from the json_script element named
- * by data-portfolio-charts; QV.onLoad re-runs this for the performance fragment htmx swaps in.
+/* Portfolio page charts (Apache ECharts, vendored). Data comes from the data-portfolio-charts
+ * attribute (JSON); QV.onLoad re-runs this for the performance fragment htmx swaps in.
  */
 (function () {
   "use strict";
@@ -49,9 +49,7 @@
 
   function draw(container) {
     forgetDetached();
-    const source = document.getElementById(container.dataset.portfolioCharts);
-    if (!source) return;
-    const data = JSON.parse(source.textContent);
+    const data = JSON.parse(container.dataset.portfolioCharts);
     container.querySelectorAll("[data-chart]").forEach(function (element) {
       if (!window.echarts) {
         element.textContent = "Charts need the ECharts library, which did not load.";

@@ -234,4 +234,4 @@ def test_stale_prices_are_stated_in_the_notes():
     assert (
         "The benchmark's last price is from 2019-01-02; it is carried forward to the end of the period." in report.notes
     )
-    assert "Y's last price is from 2019-01-01; it is carried forward to 2019-01-03." in report.notes
+    assert "Last price of Y is from 2019-01-01; carried forward to 2019-01-03." in report.notes
