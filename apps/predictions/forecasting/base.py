@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -66,7 +66,6 @@ class HorizonForecast:
     last_price: float = math.nan
     as_of: pd.Timestamp | None = None
     beats_random_walk: bool = False
-    extra: dict = field(default_factory=dict, compare=False)
 
 
 @runtime_checkable
