@@ -216,3 +216,19 @@ def test_export_is_formula_safe_and_reimports(client, user):
     lines = response.content.decode().splitlines()
     assert lines[0] == "symbol,quantity,purchase_price,purchase_date"
     assert lines[1] == "'-X2,12.5,3.25,2020-01-02"
+
+
+def test_performance_fragment_carries_its_chart_data_without_a_script_element(client, user):
+    # htmx (allowScriptTags false) drops <script> elements from swapped fragments: the data must
+    # travel in an attribute for the charts to redraw after a lot change.
+    import html as html_lib
+    import re
+
+    asset = AssetFactory(id="AAA")
+    price_history(asset, [10, 11, 12], start=date(2021, 1, 4))
+    lot = LotFactory(portfolio__user=user, asset=asset, purchase_date=date(2021, 1, 4))
+    fragment = client.get(f"/portfolios/{lot.portfolio_id}/performance/", **HTMX).content.decode()
+    assert "<script" not in fragment
+    data = json.loads(html_lib.unescape(re.search(r'data-portfolio-charts="([^"]*)"', fragment).group(1)))
+    assert data["dates"] == ["2021-01-04", "2021-01-05", "2021-01-06"]
+    assert data["value"] == [100.0, 110.0, 120.0] and data["by_asset"] == [{"name": "AAA", "value": 120.0}]
