@@ -363,6 +363,8 @@ def compute_run(
             {s: float(v) for s, v in current_value.items()}, result.mu, result.cov, settings.risk_free_rate
         ),
     }
+    if budget:
+        run.markers["current"]["weights"] = {s: round(float(v / budget), 8) for s, v in current_value.items()}
     if req.frontier_points:
         run.frontier = optimization.frontier(result.mu, result.cov, settings, req.frontier_points)
         if settings.objective == "black_litterman":

@@ -16,4 +16,6 @@ urlpatterns = [
     path("<uuid:portfolio_id>/lots/<uuid:lot_id>/delete/", views.lot_delete, name="lot-delete"),
     path("<uuid:portfolio_id>/import/", views.holdings_import, name="import"),
     path("<uuid:portfolio_id>/export.csv", views.holdings_export, name="export"),
+    path("<uuid:portfolio_id>/optimize/", views.portfolio_optimize, name="optimize"),
+    path("<uuid:portfolio_id>/optimize/<uuid:run_id>/", views.optimization_run, name="optimization-run"),
 ]

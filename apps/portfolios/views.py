@@ -302,11 +302,12 @@ def _optimize_page(
     partial: str,
     status=200,
 ) -> HttpResponse:
+    chart = _run_chart_data(run)
     context = {
         "portfolio": portfolio,
         "form": form,
         "run": run,
-        "chart_data": _run_chart_data(run),
+        "chart_json": None if chart is None else json.dumps(chart),
         "echarts_file": _echarts_file(),
         "preferences": optimization.RISK_PREFERENCES,
     }
