@@ -283,19 +283,22 @@ def _solve(ef: EfficientFrontier, settings: Settings, mu: pd.Series) -> None:
         ) from exc
 
 
-def _max_attainable_return(mu: pd.Series, bounds: tuple[float, float]) -> float:
-    """Highest return under box bounds summing to 1: fill the best assets up to the upper bound."""
+def _max_return_weights(mu: pd.Series, bounds: tuple[float, float]) -> np.ndarray:
+    """The highest-return weights under box bounds summing to 1: the best assets filled to the top."""
     low, high = bounds
-    values = np.sort(mu.to_numpy())[::-1]
-    weights = np.full(len(values), low)
-    budget = 1.0 - low * len(values)
-    for i in range(len(values)):
+    weights = np.full(len(mu), low)
+    budget = 1.0 - low * len(mu)
+    for i in np.argsort(-mu.to_numpy(), kind="stable"):
+        if budget <= 0:
+            break
         add = min(high - low, budget)
         weights[i] += add
         budget -= add
-        if budget <= 0:
-            break
-    return float(weights @ values)
+    return weights
+
+
+def _max_attainable_return(mu: pd.Series, bounds: tuple[float, float]) -> float:
+    return float(_max_return_weights(mu, bounds) @ mu.to_numpy())
 
 
 def black_litterman_posterior(
@@ -386,15 +389,17 @@ def frontier(mu: pd.Series, cov: pd.DataFrame, settings: Settings, points: int =
     if points < 2 or high_ret <= low_ret:
         return out
     ef = _frontier_object(mu, cov, settings)
-    failed = 0
-    for target in np.linspace(low_ret, high_ret, points)[1:]:
+    for target in np.linspace(low_ret, high_ret, points)[1:-1]:
         try:
-            ef.efficient_return(float(min(target, high_ret - 1e-9)))
+            ef.efficient_return(float(target))
         except (OptimizationError, SolverError, ValueError):
-            failed += 1  # numerically infeasible at the extreme end: that point is left out
-        else:
-            r, v, _ = performance(np.asarray(ef.weights, dtype=float), mu, cov, settings.risk_free_rate)
-            out.append({"expected_return": r, "volatility": v})
+            # A numerically infeasible point is left out of the chart.
+            continue
+        r, v, _ = performance(np.asarray(ef.weights, dtype=float), mu, cov, settings.risk_free_rate)
+        out.append({"expected_return": r, "volatility": v})
+    # The top end is the highest-return portfolio itself, exact without a solver.
+    r, v, _ = performance(_max_return_weights(mu, settings.weight_bounds), mu, cov, settings.risk_free_rate)
+    out.append({"expected_return": r, "volatility": v})
     return out
 
 
