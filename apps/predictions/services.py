@@ -276,9 +276,14 @@ def generate_predictions(*, asset: Asset, by=None, on_progress: Progress | None 
 
 @transaction.atomic
 def request_predictions(*, asset: Asset, by) -> PredictionJob:
-    """Queue forecast generation for a user; an unfinished job of theirs for the asset is reused."""
+    """Queue forecast generation for a user; an unfinished job of theirs for the asset is reused.
+
+    Raises ``ValidationFailed`` for an inactive asset or one without prices.
+    """
     if not asset.is_active:
         raise ValidationFailed(f"{asset.id} is not active; it is not forecast.", code="asset_inactive")
+    if not PriceBar.objects.filter(asset=asset).exists():
+        raise ValidationFailed(f"{asset.id} has no prices yet; import prices before forecasting it.", code="no_prices")
     pending = (
         PredictionJob.objects.filter(user=by, asset=asset)
         .exclude(state__in=jobs.FINISHED_STATES)

@@ -85,7 +85,7 @@ def request_forecast(request: HttpRequest, symbol: str) -> HttpResponse:
     try:
         job = services.request_predictions(asset=asset, by=request.user)
     except DomainError as exc:
-        return render(request, "predictions/job.html#job", {"error": exc.detail, "asset": asset}, status=400)
+        return render(request, "predictions/job.html#job", {"error": exc.detail, "asset": asset}, status=422)
     if request.htmx:
         return render(request, "predictions/job.html#job", {"job": job, "asset": asset, "in_panel": True})
     return redirect("predictions:job", job_id=job.pk)

@@ -118,6 +118,14 @@ def test_requesting_a_forecast_answers_202_with_the_job_to_poll(client, aapl, us
     assert client.post("/api/v1/assets/AAPL/predictions/").json()["id"] == body["id"]
 
 
+def test_requesting_a_forecast_for_an_asset_without_prices_is_400(client, plain_asset):
+    response = client.post(f"/api/v1/assets/{plain_asset.id}/predictions/")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "no_prices"
+    assert not PredictionJob.objects.exists()
+
+
 def test_requesting_a_forecast_for_an_unknown_asset_is_404(client, db):
     assert client.post("/api/v1/assets/NOPE/predictions/").status_code == 404
 

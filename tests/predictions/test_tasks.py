@@ -80,8 +80,9 @@ def test_a_job_delivered_twice_runs_once(aapl):
 
 
 @pytest.mark.django_db
-def test_a_job_for_an_asset_without_prices_fails_with_the_reason(plain_asset):
-    job = services.request_predictions(asset=plain_asset, by=UserFactory())
+def test_a_job_whose_prices_vanished_fails_with_the_reason(plain_asset):
+    # Queued while the asset had prices; they were deleted before the worker ran it.
+    job = PredictionJob.objects.create(asset=plain_asset, user=UserFactory())
 
     tasks.run_prediction_job.apply(args=[str(job.pk)])
 

@@ -86,6 +86,20 @@ def test_crypto_panel_states_calendar_days(logged_in, btc):
     assert "1, 7, 30 and 90 calendar days" in html
 
 
+def test_the_asset_page_loads_the_forecast_panel_lazily(logged_in, aapl):
+    html = logged_in.get("/assets/AAPL/").content.decode()
+
+    assert 'hx-get="/predictions/assets/AAPL/panel/" hx-trigger="load"' in html
+    assert "js/forecast.js" in html
+
+
+def test_generate_for_an_asset_without_prices_answers_422_with_the_reason(logged_in, plain_asset):
+    response = logged_in.post(f"/predictions/assets/{plain_asset.id}/forecast/", **HTMX)
+
+    assert response.status_code == 422
+    assert "no prices" in response.content.decode()
+
+
 def test_unknown_asset_panel_is_404(logged_in, db):
     assert logged_in.get("/predictions/assets/NOPE/panel/").status_code == 404
 
