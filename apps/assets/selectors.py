@@ -173,6 +173,63 @@ def _as_date(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
+def _number(value: Decimal | None) -> str:
+    """A stored decimal as an exact JSON number without trailing zeros (``None`` → null)."""
+    if value is None:
+        return "null"
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+# PostgreSQL separates JSON array items with ", "; the rows hold only dates and numbers, so
+# dropping the space is safe and keeps the payload compact.
+_DAILY_JSON_SQL = """
+SELECT replace(coalesce(json_agg(json_build_array(date, trim_scale(open), trim_scale(high), trim_scale(low),
+                trim_scale(close), trim_scale(adj_close), trim_scale(volume)) ORDER BY date), '[]')::text, ', ', ','),
+       min(date), max(date)
+FROM assets_pricebar WHERE asset_id = %s AND date >= %s AND date <= %s
+"""
+_RESAMPLED_JSON_SQL = """
+SELECT replace(coalesce(json_agg(json_build_array(period, trim_scale(o), trim_scale(h), trim_scale(l),
+                trim_scale(c), trim_scale(a), trim_scale(v)) ORDER BY period), '[]')::text, ', ', ','),
+       min(period), max(period)
+FROM (
+    SELECT date_trunc(%s, date)::date AS period,
+           (array_agg(open ORDER BY date))[1] AS o, max(high) AS h, min(low) AS l,
+           (array_agg(close ORDER BY date DESC))[1] AS c, (array_agg(adj_close ORDER BY date DESC))[1] AS a,
+           sum(volume) AS v
+    FROM assets_pricebar WHERE asset_id = %s AND date >= %s AND date <= %s
+    GROUP BY 1
+) AS periods
+"""
+
+
+def price_bars_json(
+    symbol: str, *, start: date | None = None, end: date | None = None, interval: str = "1d"
+) -> tuple[str, date | None, date | None]:
+    """``price_bars`` as a JSON array of rows (``BAR_COLUMNS``), with the first and last row dates.
+
+    Numbers are the stored decimals written exactly, trailing zeros dropped. On PostgreSQL the
+    database writes the JSON (one query, one text value: no per-value conversion in Python);
+    elsewhere the rows of ``price_bars`` are formatted in Python, to the same values.
+    """
+    if connection.vendor != "postgresql":
+        bars = price_bars(symbol, start=start, end=end, interval=interval)
+        rows = ",".join(
+            f'["{day.isoformat()}",{",".join(_number(value) for value in values)}]' for day, *values in bars
+        )
+        return f"[{rows}]", (bars[0][0] if bars else None), (bars[-1][0] if bars else None)
+    bounds = (start or date.min, end or date.max)
+    with connection.cursor() as cursor:
+        if interval == Interval.DAY:
+            cursor.execute(_DAILY_JSON_SQL, (symbol, *bounds))
+        else:
+            kind = "week" if interval == Interval.WEEK else "month"
+            cursor.execute(_RESAMPLED_JSON_SQL, (kind, symbol, *bounds))
+        text, first, last = cursor.fetchone()
+    return text, first, last
+
+
 # --- Summaries for lists ----------------------------------------------------------------------------
 
 SPARKLINE_POINTS = 60

@@ -112,7 +112,15 @@ def test_unknown_symbol_is_404_in_the_error_shape(api, name):
     assert response.json() == {"detail": response.json()["detail"], "code": "not_found", "fields": {}}
 
 
-def test_prices_are_exactly_the_imported_bars_in_date_order(api):
+@pytest.fixture(params=["postgresql", "portable"])
+def vendor(request, monkeypatch):
+    """Run a test on PostgreSQL's JSON-writing path and on the portable one used with SQLite."""
+    if request.param == "portable":
+        monkeypatch.setattr(connection, "vendor", "sqlite")
+    return request.param
+
+
+def test_prices_are_exactly_the_imported_bars_in_date_order(api, vendor):
     load_ohlcv("yahoo_SPY_2008_2017.csv", "SPY")
     raw = pd.read_csv(data_file("yahoo_SPY_2008_2017.csv"), dtype=str)
 
@@ -129,7 +137,7 @@ def test_prices_are_exactly_the_imported_bars_in_date_order(api):
     assert body["data"] == expected
 
 
-def test_prices_honour_start_and_end(api):
+def test_prices_honour_start_and_end(api, vendor):
     asset = AssetFactory(id="X")
     price_history(asset, range(1, 11), start=date(2021, 1, 1))
 
@@ -139,19 +147,20 @@ def test_prices_honour_start_and_end(api):
     assert [row[4] for row in body["data"]] == [3, 4, 5]
 
 
-def test_monthly_prices_match_pandas_resampling(api):
+@pytest.mark.parametrize(("interval", "rule"), [("1w", "W-MON"), ("1mo", "MS")])
+def test_resampled_prices_match_pandas_resampling(api, vendor, interval, rule):
     frame = load_ohlcv("yahoo_SPY_2008_2017.csv", "SPY")
-    expected = frame.resample("MS").agg(
-        {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
-    )
+    aggregation = {"open": "first", "high": "max", "low": "min", "close": "last", "adj close": "last", "volume": "sum"}
+    # ISO weeks dated by their Monday; calendar months dated by their first day.
+    expected = frame.resample(rule, closed="left", label="left").agg(aggregation).dropna(subset=["close"])
 
-    body = api.get(prices_url("SPY", interval="1mo")).json()
+    body = api.get(prices_url("SPY", interval=interval)).json()
 
     result = pd.DataFrame(body["data"], columns=body["columns"]).set_index("date")
     assert list(result.index) == [day.date().isoformat() for day in expected.index]
     pd.testing.assert_frame_equal(
-        result[["open", "high", "low", "close", "volume"]].astype(float).reset_index(drop=True),
-        expected.astype(float).reset_index(drop=True),
+        result[["open", "high", "low", "close", "adj_close", "volume"]].astype(float).reset_index(drop=True),
+        expected.astype(float).rename(columns={"adj close": "adj_close"}).reset_index(drop=True),
         atol=5e-9,
     )
 
@@ -256,3 +265,11 @@ def test_an_import_through_the_service_invalidates_cached_prices_and_stats(api):
     body = api.get(prices_url("SPY")).json()
     assert len(body["data"]) == 150 and body["end"] == lines[150].split(b",")[0].decode()
     assert api.get(stats_url).json()["observations"] == 150
+
+
+def test_prices_of_an_asset_without_bars_are_an_empty_list(api, vendor):
+    AssetFactory(id="EMPTY")
+
+    body = api.get(prices_url("EMPTY", interval="1w")).json()
+
+    assert (body["data"], body["start"], body["end"]) == ([], None, None)

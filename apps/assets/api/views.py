@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 
 import django_filters
 from django.http import HttpResponse
@@ -66,27 +65,16 @@ class AssetDetailView(APIView):
         return Response(serializers.AssetDetailSerializer(asset).data)
 
 
-def _number(value: Decimal | None) -> str:
-    if value is None:
-        return "null"
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def _prices_json(symbol: str, start, end, interval: str) -> bytes:
-    bars = selectors.price_bars(symbol, start=start, end=end, interval=interval)
+    rows, first, last = selectors.price_bars_json(symbol, start=start, end=end, interval=interval)
     head = {
         "symbol": symbol,
         "interval": interval,
-        "start": bars[0][0].isoformat() if bars else None,
-        "end": bars[-1][0].isoformat() if bars else None,
+        "start": first.isoformat() if first else None,
+        "end": last.isoformat() if last else None,
         "columns": list(selectors.BAR_COLUMNS),
     }
-    rows = ",".join(
-        f'["{day.isoformat()}",{_number(o)},{_number(h)},{_number(lo)},{_number(c)},{_number(adj)},{_number(v)}]'
-        for day, o, h, lo, c, adj, v in bars
-    )
-    return (json.dumps(head, separators=(",", ":"))[:-1] + ',"data":[' + rows + "]}").encode()
+    return (json.dumps(head, separators=(",", ":"))[:-1] + ',"data":' + rows + "}").encode()
 
 
 class PricesView(APIView):
