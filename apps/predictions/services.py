@@ -209,8 +209,17 @@ def _version_to_serve(asset: Asset) -> ModelVersion:
         return version
     if settings.QV_REQUIRE_APPROVED_MODEL:
         raise NoServableModel(f"No approved model version for {asset.id}: an analyst must approve one in the admin.")
-    logger.info("No model version for %s: training one with %s", asset.id, settings.QV_AUTOTRAIN_MODELS)
-    return train_model_version(asset=asset, models=settings.QV_AUTOTRAIN_MODELS, origins=settings.QV_AUTOTRAIN_ORIGINS)
+    with transaction.atomic():
+        # Two first requests at once (the nightly batch and a user) train one version, not two:
+        # the second waits on the asset's row, then finds the first one's version.
+        Asset.objects.select_for_update().filter(pk=asset.pk).first()
+        version = serving_version(asset)
+        if version is not None:
+            return version
+        logger.info("No model version for %s: training one with %s", asset.id, settings.QV_AUTOTRAIN_MODELS)
+        return train_model_version(
+            asset=asset, models=settings.QV_AUTOTRAIN_MODELS, origins=settings.QV_AUTOTRAIN_ORIGINS
+        )
 
 
 def _decimal(value: float) -> Decimal:
@@ -239,7 +248,10 @@ def generate_predictions(*, asset: Asset, by=None, on_progress: Progress | None 
         on_progress(40, "Forecasting")
     selections = load_selections(version)
     level = float(version.parameters.get("level", DEFAULT_LEVEL))
-    forecasts = forecasting.forecast(prices, horizons=horizons, selections=selections, level=level)
+    try:
+        forecasts = forecasting.forecast(prices, horizons=horizons, selections=selections, level=level)
+    except forecasting.ForecastingError as exc:
+        raise ValidationFailed(f"Cannot forecast {asset.id}: {exc}", code="not_enough_data") from exc
     as_of_price = _decimal(prices.iloc[-1])
     now = timezone.now()
     issued = []
