@@ -6,6 +6,7 @@ import time
 from datetime import date
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 from rest_framework.test import APIClient
 
@@ -113,3 +114,24 @@ def test_a_queued_run_is_computed_by_a_real_worker(celery_worker_process, settin
     assert run["status"] == "succeeded", run
     assert run["progress"] == 100 and len(run["frontier"]) == 5
     assert OptimizationRun.objects.get(pk=run["id"]).finished_at is not None
+
+
+def test_crypto_beside_stocks_uses_exchange_days_and_fractional_units(stocks):
+    btc = pd.read_csv(market.DATA / "btc_usd_2013_2019.csv", parse_dates=["date"], index_col="date")
+    market.load_wide(
+        btc[["close"]].loc["2015-01-01":"2016-12-31"].rename(columns={"close": "BTC-USD"}), asset_type="crypto"
+    )
+    portfolio = PortfolioFactory()
+    LotFactory(portfolio=portfolio, asset_id="GE", quantity=Decimal("100"), purchase_price=Decimal("30"))
+    LotFactory(portfolio=portfolio, asset_id="BTC-USD", quantity=Decimal("2"), purchase_price=Decimal("400"))
+    api = APIClient()
+    api.force_authenticate(portfolio.user)
+    body = {"objective": "min_volatility", "candidates": ["WMT"], "start": "2015-01-01", "end": "2016-12-31"}
+    run = api.post(f"/api/v1/portfolios/{portfolio.id}/optimize/", {**body, "frontier_points": 0}, format="json").json()
+    assert run["status"] == "succeeded", run
+    assert any("exchange days only" in note for note in run["notes"])
+    # Exchange days only: 2015-01-02 .. 2016-12-30 has 504 of them (not 730 calendar days).
+    assert any(note.startswith("Estimation window: 2015-01-02 to 2016-12-30 (504 days)") for note in run["notes"])
+    units = Decimal(run["allocation"]["BTC-USD"])
+    assert units != units.to_integral_value() and -units.as_tuple().exponent <= 8
+    assert Decimal(run["allocation"]["GE"]) == Decimal(run["allocation"]["GE"]).to_integral_value()
