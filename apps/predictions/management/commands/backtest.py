@@ -32,7 +32,8 @@ class Command(BaseCommand):
     help = (
         "Walk-forward backtest: forecasts made at past dates from earlier prices only, scored against what "
         "happened and against the random walk. Without --model it evaluates what users get (the selection "
-        "redone at every origin from earlier data)."
+        "redone at every origin from earlier data). Origins do not overlap: they are max(horizon, 2 weeks) "
+        "apart and end at the last date whose outcome is known."
     )
 
     def add_arguments(self, parser):
