@@ -140,8 +140,9 @@ def validate(settings: Settings, n_assets: int | None = None) -> None:
     if settings.risk_model not in RISK_MODELS:
         errors["risk_model"] = [f"Choose one of: {', '.join(RISK_MODELS)}."]
     low, high = settings.weight_bounds
-    if not (-1 <= low <= high <= 1):
-        errors["weight_bounds"] = ["Give [low, high] with -1 ≤ low ≤ high ≤ 1."]
+    if not (0 <= low <= high <= 1):
+        # Long-only: the discrete allocation and the trades buy and sell holdings, they do not short.
+        errors["weight_bounds"] = ["Give [low, high] with 0 ≤ low ≤ high ≤ 1 (long-only)."]
     elif n_assets and not (n_assets * low <= 1 <= n_assets * high):
         errors["weight_bounds"] = [f"With {n_assets} assets, weights in [{low}, {high}] cannot sum to 1."]
     if not math.isfinite(settings.risk_free_rate) or not -0.5 < settings.risk_free_rate < 1:
