@@ -144,8 +144,9 @@ def xirr(flows: list[tuple[date, float]]) -> float | None:
     """Annual rate r with Σ CF_i / (1 + r)^((d_i − d_0) / 365) = 0 (Excel's XIRR convention).
 
     Flows are signed from the investor's side: purchases negative, the current value positive.
-    Solved with Brent's method on a bracket, Newton's method as a fallback. ``None`` when no rate
-    exists (all flows on one day or of one sign).
+    Solved with Brent's method for g = ln(1 + r) on [−20, 40] (r from −100 % to ~10^17, which
+    keeps very short holding periods finite). ``None`` when no rate exists in that range (all
+    flows on one day, all of one sign).
     """
     flows = [(d, amount) for d, amount in flows if amount != 0]
     if len(flows) < 2 or all(a > 0 for _, a in flows) or all(a < 0 for _, a in flows):
@@ -156,19 +157,15 @@ def xirr(flows: list[tuple[date, float]]) -> float | None:
     if np.all(years == years[0]):
         return None
 
-    def npv(rate: float) -> float:
-        return float(np.sum(amounts / np.power(1.0 + rate, years)))
+    def npv(growth: float) -> float:
+        # Σ CF_i × (1 + r)^(−t_i) with 1 + r = e^g: no negative bases, no overflow in the bracket.
+        return float(np.sum(amounts * np.exp(-growth * years)))
 
-    low, high = -0.999999, 1.0
-    while npv(high) * npv(low) > 0 and high < 1e6:
-        high *= 10
-    if npv(high) * npv(low) <= 0:
-        return float(optimize.brentq(npv, low, high, xtol=1e-12, maxiter=500))
-    try:
-        rate = float(optimize.newton(npv, 0.1, maxiter=200))
-    except (RuntimeError, OverflowError):
+    low, high = -20.0, 40.0
+    if npv(low) * npv(high) > 0:
         return None
-    return rate if math.isfinite(rate) else None
+    growth = optimize.brentq(npv, low, high, xtol=1e-15, rtol=1e-15, maxiter=500)
+    return float(math.expm1(growth))
 
 
 def annualised_volatility(returns: pd.Series, periods: int) -> float | None:
@@ -265,7 +262,8 @@ def compute(
             "ratio",
             "annual rate, actual/365 days",
             "The rate r solving Σ CF_i / (1 + r)^(days_i / 365) = 0 with each purchase as a negative flow on its "
-            "date and today's market value as the final positive flow (Brent's method).",
+            "date and today's market value as the final positive flow (Brent's method). Over a few days it "
+            "is an extreme annualisation of a small move.",
         ),
         Figure(
             "simple_return",

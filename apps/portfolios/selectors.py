@@ -246,8 +246,11 @@ def portfolio_performance(
         return performance.compute([], empty, close_series(benchmark), holds_crypto=False)
     # A few days before the first purchase, so that a purchase on a holiday finds the last close.
     start = min(lot.purchase_date for lot in lots) - timedelta(days=10)
-    prices = close_frame([p.asset.id for p in book.positions], start=start)
-    bench = close_series(benchmark, start=start)
+    symbols = [p.asset.id for p in book.positions]
+    # One query for the holdings and the benchmark together.
+    frame = close_frame([*symbols, benchmark], start=start)
+    prices = frame[symbols].dropna(how="all")
+    bench = frame[benchmark].dropna()
     return performance.compute(lots, prices, bench, holds_crypto=book.holds_crypto, risk_free_rate=risk_free_rate)
 
 

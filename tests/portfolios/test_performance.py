@@ -235,3 +235,8 @@ def test_stale_prices_are_stated_in_the_notes():
         "The benchmark's last price is from 2019-01-02; it is carried forward to the end of the period." in report.notes
     )
     assert "Last price of Y is from 2019-01-01; carried forward to 2019-01-03." in report.notes
+
+
+def test_xirr_over_two_days_is_finite_and_exact():
+    rate = xirr([(D0, -100.0), (D0 + timedelta(days=2), 120.0)])
+    assert rate == pytest.approx(1.2 ** (365 / 2) - 1, rel=1e-9)
