@@ -1,7 +1,7 @@
 """HTML face of portfolios: function views around the selectors and services.
 
 htmx convention (templates/base.html): an invalid form answers 422 with its partial; a valid one
-answers 200 with the fresh partial for htmx, or redirects (303) without htmx. Lot changes also
+answers 200 with the fresh partial for htmx, or redirects without htmx. Lot changes also
 send ``HX-Trigger: holdings-changed`` so that the performance section reloads.
 """
 
