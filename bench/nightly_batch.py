@@ -179,6 +179,7 @@ def main() -> None:
     print(f"nightly batch, 1 worker:  median {one:6.1f} s of {fmt(times[1])}  (target <= 120 s)")
     print(f"nightly batch, 2 workers: median {two:6.1f} s of {fmt(times[2])}")
     print(f"speed-up: {one / two:.2f}x (target >= 1.7x); load average after: {os.getloadavg()[0]:.1f}")
+    print(f"control: pure-CPU work in two processes vs one on this host now: {cpu_control():.2f}x")
 
 
 def serve_everywhere(version, model: str) -> None:
@@ -203,6 +204,27 @@ def serve_everywhere(version, model: str) -> None:
     }
     copy.checksum = registry.save_artifact(copy.artifact, {"asset": version.asset_id, "selections": selections})
     copy.save()
+
+
+def _burn(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+
+
+def cpu_control(n: int = 15_000_000) -> float:
+    """How much faster two processes do the same pure-CPU work than one, on this machine now:
+    the ceiling for the batch's speed-up (a shared, loaded host cannot give 2x to anyone)."""
+    import multiprocessing
+
+    started = time.perf_counter()
+    _burn(n), _burn(n)
+    serial = time.perf_counter() - started
+    started = time.perf_counter()
+    with multiprocessing.Pool(2) as pool:
+        pool.map(_burn, [n, n])
+    return serial / (time.perf_counter() - started)
 
 
 def fmt(values: list[float]) -> str:
