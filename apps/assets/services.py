@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
 BATCH_SIZE = 50_000  # bars validated before they are written
+PROGRESS_TIMEOUT = 60 * 60
 
 
 @dataclass
@@ -242,10 +244,12 @@ def run_import_job(job_id: str) -> None:
     last = [-1]
 
     def progress(fraction: float, message: str) -> None:
+        # The import writes inside its own transaction, where a progress update of the job row
+        # would stay invisible until the end: live progress goes to the cache instead.
         percent = int(fraction * 100)
         if percent != last[0]:
             last[0] = percent
-            jobs.report_progress(job, percent, message)
+            cache.set(_progress_key(job.pk), (percent, message[:255]), PROGRESS_TIMEOUT)
 
     try:
         with job.file.open("rb") as handle:
@@ -339,11 +343,18 @@ def load_demo(*, directory: Path | None = None, progress: Progress | None = None
     return reports
 
 
+def _progress_key(job_id) -> str:
+    return f"assets:import-progress:{job_id}"
+
+
 def get_import_job_for_user(job_id, user) -> ImportJob:
-    """The user's own import job; ``NotFound`` for anyone else's (or a missing one)."""
+    """The user's own import job, with its live progress while it runs; ``NotFound`` for anyone
+    else's (or a missing one)."""
     job = ImportJob.objects.filter(pk=job_id, user=user).first()
     if job is None:
         raise NotFound("No such import job.")
+    if not job.is_finished:
+        job.progress, job.message = cache.get(_progress_key(job.pk), (job.progress, job.message))
     return job
 
 

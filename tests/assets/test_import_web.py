@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -130,6 +132,32 @@ def test_running_job_partial_keeps_polling(client, analyst):
     jobs.report_progress(job, 40, "Checking rows")
     response = client.get(reverse("assets:import-job", args=[job.pk]), headers={"HX-Request": "true"})
     assert b'hx-trigger="every 1s"' in response.content and b'value="40"' in response.content
+
+
+def test_live_progress_comes_from_the_cache_while_the_import_transaction_is_open(client, analyst):
+    job = ImportJob.objects.create(user=analyst, filename="p.csv")
+    jobs.start(job)
+    cache.set(services._progress_key(job.pk), (63, "Importing rows"))
+    response = client.get(reverse("assets:import-job", args=[job.pk]), headers={"HX-Request": "true"})
+    assert b'value="63"' in response.content and b"Importing rows" in response.content
+
+
+def test_running_an_import_job_reports_progress_to_the_cache(analyst, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    job = ImportJob(user=analyst, filename="SPY.csv", create_assets=True)
+    job.file.save("SPY.csv", upload((SAMPLE / "yahoo_SPY_2008_2017.csv").read_bytes()), save=True)
+    seen = []
+    real_set = cache.set
+
+    def recording_set(key, value, *args, **kwargs):
+        if key == services._progress_key(job.pk):
+            seen.append(value)
+        return real_set(key, value, *args, **kwargs)
+
+    with patch.object(cache, "set", recording_set):
+        services.run_import_job(str(job.pk))
+    assert [percent for percent, _ in seen] == sorted(percent for percent, _ in seen)
+    assert any(0 < percent < 100 for percent, _ in seen) and seen[-1] == (100, "Done")
 
 
 def test_failed_job_lists_rejected_rows(client, analyst, tmp_path, settings):
