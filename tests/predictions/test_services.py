@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from apps.assets.models import PriceBar
 from apps.assets.selectors import close_series
@@ -186,6 +186,11 @@ def test_predict_command_stores_four_forecasts(aapl, capsys):
 
     assert Prediction.objects.filter(asset=aapl).count() == 4
     assert "AAPL 3m as of 2014-12-31" in capsys.readouterr().out
+
+
+def test_predict_command_names_unknown_symbols(db):
+    with pytest.raises(CommandError, match="Unknown symbol\\(s\\): NOPE"):
+        call_command("predict", "--symbol", "nope")
 
 
 def test_train_models_command_stores_a_version(aapl, capsys):
