@@ -27,7 +27,7 @@ from apps.assets.importing.parsing import (
     open_table,
     parse_symbol,
 )
-from apps.assets.importing.upsert import UpsertCounts, upsert_bars
+from apps.assets.importing.upsert import BarWriter, upsert_bars
 from apps.assets.importing.validation import Problem, Validated, layout_for, validate_rows
 from apps.assets.models import Asset, AssetType, ImportFormat, ImportJob
 from quantumvest import jobs
@@ -36,7 +36,7 @@ from quantumvest.errors import NotFound, PermissionDenied, ValidationFailed
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
-BATCH_SIZE = 50_000  # bars validated before they are written
+BATCH_SIZE = 5_000  # bars validated before they are handed to the writer
 PROGRESS_TIMEOUT = 60 * 60
 
 
@@ -137,39 +137,41 @@ def import_prices(
     known = set(Asset.objects.filter(id__in=layout.symbols).values_list("id", flat=True))
     missing = [sym for sym in layout.symbols if sym not in known]
     report = ImportReport(filename=filename, format=fmt.value, symbols=layout.symbols)
-    written = UpsertCounts()
 
     def parsing_progress() -> None:
         if progress and size:
             progress(0.95 * min(1.0, table.bytes_read / size), "Importing rows")
 
-    def write(checked: Validated) -> None:
-        # Once a row is rejected (without skip_invalid) everything will be rolled back: stop writing.
-        if checked.bars and not (checked.rejected and not skip_invalid):
-            written.add(upsert_bars(checked.bars))
-
-    # Bars are written in batches as they are validated (memory stays bounded for large files), in
-    # one transaction: a rejected row without skip_invalid, or a file that turns out unreadable
-    # half-way, rolls everything back.
+    # Bars are written as they are validated (memory stays bounded, and on PostgreSQL reading and
+    # storing overlap), in one transaction: a rejected row without skip_invalid, or a file that
+    # turns out unreadable half-way, rolls everything back.
     with transaction.atomic():
         for sym in missing if create_assets else []:
             asset = Asset(id=sym, name=sym, type=asset_type or AssetType.STOCK)
             asset.full_clean()
             asset.save(force_insert=True)
-        checked = validate_rows(
-            table.rows(),
-            layout,
-            unknown=set() if create_assets else set(missing),
-            progress=parsing_progress,
-            batch_size=BATCH_SIZE,
-            on_batch=write,
-        )
-        write(checked)
-        report.rejected, report.flagged = checked.rejected, checked.flagged
-        report.errors, report.warnings = checked.errors, checked.warnings
-        report.unlisted_errors = checked.unlisted_errors
-        if checked.rejected and not skip_invalid:
-            raise ImportRejected(report)
+        with BarWriter(layout.symbols) as writer:
+
+            def write(checked: Validated) -> None:
+                # Once a row is rejected (without skip_invalid) nothing will be kept: stop writing.
+                if not (checked.rejected and not skip_invalid):
+                    writer.write(checked.bars)
+
+            checked = validate_rows(
+                table.rows(),
+                layout,
+                unknown=set() if create_assets else set(missing),
+                progress=parsing_progress,
+                batch_size=BATCH_SIZE,
+                on_batch=write,
+            )
+            write(checked)
+            report.rejected, report.flagged = checked.rejected, checked.flagged
+            report.errors, report.warnings = checked.errors, checked.warnings
+            report.unlisted_errors = checked.unlisted_errors
+            if checked.rejected and not skip_invalid:
+                raise ImportRejected(report)
+        written = writer.counts
         report.created, report.updated, report.unchanged = written.created, written.updated, written.unchanged
         report.by_symbol = written.by_symbol
         report.created_assets = missing if create_assets else []

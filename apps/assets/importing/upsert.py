@@ -2,9 +2,10 @@
 differ are updated, identical rows are left alone and counted as unchanged.
 
 PostgreSQL: bars after a symbol's last stored date are COPYed straight into the table (they cannot
-conflict); the others are COPYed into a temporary table, then merged by one ``INSERT ... ON
-CONFLICT DO UPDATE ... WHERE`` the values differ, ``RETURNING`` what happened. Other databases (SQLite in development): read the
-existing rows of the date range, compare in Python, ``bulk_create`` and ``bulk_update``.
+conflict; ``BarWriter`` streams them while the file is read); the others are COPYed into a
+temporary table, then merged by one ``INSERT ... ON CONFLICT DO UPDATE ... WHERE`` the values
+differ, ``RETURNING`` what happened. Other databases (SQLite in development): read the existing
+rows of the date range, compare in Python, insert and update with plain parameterised SQL.
 Callers hold the transaction.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -53,7 +55,10 @@ def upsert_bars(bars: Sequence[Bar]) -> UpsertCounts:
         created, updated = _upsert_postgresql(bars)
     else:
         created, updated = _upsert_portable(bars)
-    totals = Counter(bar.symbol for bar in bars)
+    return _counts(Counter(bar.symbol for bar in bars), created, updated)
+
+
+def _counts(totals: Counter, created: Counter, updated: Counter) -> UpsertCounts:
     counts = UpsertCounts()
     for symbol, total in totals.items():
         new, changed = created[symbol], updated[symbol]
@@ -121,37 +126,115 @@ def _copy(cursor, table: str, bars: Sequence[Bar]) -> None:
         copy.write(_copy_text(bars))
 
 
+def _lock_and_last_dates(cursor, symbols: list[str]) -> dict:
+    """Take each symbol's transaction-level advisory lock (sorted, so every writer takes them in the
+    same order) and return the symbols' last stored dates, which cannot move until commit."""
+    cursor.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('assets.pricebar:' || s)) FROM unnest(%s::text[]) AS s",
+        [sorted(set(symbols))],
+    )
+    cursor.execute(
+        f"SELECT asset_id, max(date) FROM {PriceBar._meta.db_table} WHERE asset_id = ANY(%s) GROUP BY asset_id",  # noqa: S608
+        [sorted(set(symbols))],
+    )
+    return dict(cursor.fetchall())
+
+
+def _merge_from(cursor, text_chunks) -> tuple[Counter, Counter]:
+    """COPY bars (COPY text chunks) into the temporary table and merge them; (created, updated)."""
+    cursor.execute(_TEMP_TABLE)
+    cursor.execute("TRUNCATE qv_import_bars")
+    with cursor.cursor.copy(f"COPY qv_import_bars ({_COLUMNS}) FROM STDIN") as copy:
+        for chunk in text_chunks:
+            copy.write(chunk)
+    cursor.execute(_MERGE)
+    created, updated = Counter(), Counter()
+    for symbol, new, changed in cursor.fetchall():
+        created[symbol] += new
+        updated[symbol] += changed
+    cursor.execute("TRUNCATE qv_import_bars")
+    return created, updated
+
+
+class BarWriter:
+    """Writes one file's bars while the file is still being read, inside the caller's transaction.
+
+    PostgreSQL: after locking the symbols and reading their last stored dates, one COPY into the
+    table stays open for the whole file, and bars after their symbol's last date stream into it as
+    they are validated, so parsing and storing overlap. Bars on or before the last date
+    (re-imports, corrections, gaps) are spooled to a temporary file and merged when the file ends.
+    Other databases: each batch goes through ``upsert_bars``. ``counts`` is complete after exit;
+    an exception inside the block aborts the COPY (the caller's transaction then rolls back).
+    """
+
+    SPOOL_IN_MEMORY = 32 * 1024 * 1024
+
+    def __init__(self, symbols: list[str]):
+        self.symbols = symbols
+        self.counts = UpsertCounts()
+        self._streaming = connection.vendor == "postgresql"
+
+    def __enter__(self) -> BarWriter:
+        if self._streaming:
+            self._cursor = connection.cursor()
+            self._last = _lock_and_last_dates(self._cursor, self.symbols)
+            self._spool = tempfile.SpooledTemporaryFile(max_size=self.SPOOL_IN_MEMORY, mode="w+")
+            self._copy_context = self._cursor.cursor.copy(f"COPY {PriceBar._meta.db_table} ({_COLUMNS}) FROM STDIN")
+            self._copy = self._copy_context.__enter__()
+            self._appended, self._totals, self._spooled = Counter(), Counter(), 0
+        return self
+
+    def write(self, bars: Sequence[Bar]) -> None:
+        if not bars:
+            return
+        if not self._streaming:
+            self.counts.add(upsert_bars(bars))
+            return
+        last = self._last
+        appended, spooled = [], []
+        for bar in bars:
+            before = last.get(bar.symbol)
+            (appended if before is None or bar.date > before else spooled).append(bar)
+        if spooled:
+            self._spool.write(_copy_text(spooled))
+            self._spooled += len(spooled)
+        if appended:
+            self._copy.write(_copy_text(appended))
+        self._appended.update(bar.symbol for bar in appended)
+        self._totals.update(bar.symbol for bar in bars)
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        if not self._streaming:
+            return
+        try:
+            self._copy_context.__exit__(exc_type, exc, traceback)
+            if exc_type is None:
+                created, updated = Counter(self._appended), Counter()
+                if self._spooled:
+                    self._spool.seek(0)
+                    merged_created, updated = _merge_from(self._cursor, iter(lambda: self._spool.read(1 << 20), ""))
+                    created.update(merged_created)
+                self.counts = _counts(self._totals, created, updated)
+        finally:
+            self._spool.close()
+            self._cursor.close()
+
+
 def _upsert_postgresql(bars: Sequence[Bar]) -> tuple[Counter, Counter]:
     """Bars dated after a symbol's last stored bar cannot conflict: they are COPYed straight into the
     table. The others go through the temporary table and the conditional ``ON CONFLICT`` merge.
     A transaction-level advisory lock per symbol keeps concurrent writers of a symbol apart, so the
     last date cannot move between the check and the COPY."""
-    symbols = sorted({bar.symbol for bar in bars})
-    table = PriceBar._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(hashtext('assets.pricebar:' || s)) FROM unnest(%s::text[]) AS s",
-            [symbols],  # sorted: every writer takes the locks in the same order
-        )
-        cursor.execute(
-            f"SELECT asset_id, max(date) FROM {table} WHERE asset_id = ANY(%s) GROUP BY asset_id",  # noqa: S608
-            [symbols],
-        )
-        last = dict(cursor.fetchall())
+        last = _lock_and_last_dates(cursor, [bar.symbol for bar in bars])
         appended = [bar for bar in bars if last.get(bar.symbol) is None or bar.date > last[bar.symbol]]
         merged = [bar for bar in bars if not (last.get(bar.symbol) is None or bar.date > last[bar.symbol])]
         created, updated = Counter(bar.symbol for bar in appended), Counter()
         if appended:
-            _copy(cursor, table, appended)
+            _copy(cursor, PriceBar._meta.db_table, appended)
         if merged:
-            cursor.execute(_TEMP_TABLE)
-            cursor.execute("TRUNCATE qv_import_bars")
-            _copy(cursor, "qv_import_bars", merged)
-            cursor.execute(_MERGE)
-            for symbol, new, changed in cursor.fetchall():
-                created[symbol] += new
-                updated[symbol] += changed
-            cursor.execute("TRUNCATE qv_import_bars")
+            merged_created, updated = _merge_from(cursor, [_copy_text(merged)])
+            created.update(merged_created)
     return created, updated
 
 
