@@ -98,3 +98,13 @@ def test_discrete_allocation_buys_whole_shares_and_crypto_to_eight_places():
 
 def test_discrete_allocation_of_nothing_is_empty():
     assert optimization.discrete_allocation({"AAA": 1.0}, {"AAA": Decimal(10)}, Decimal(0)) == ({}, Decimal(0))
+
+
+@pytest.mark.parametrize("compounding", [True, False])
+def test_mean_historical_return_equals_pypfopts(prices, compounding):
+    from pypfopt import expected_returns
+
+    returns = optimization.returns_from_prices(prices)
+    ours = optimization.mean_historical_return(returns, compounding=compounding, frequency=252)
+    theirs = expected_returns.mean_historical_return(prices, compounding=compounding)
+    np.testing.assert_allclose(ours.to_numpy(), theirs.to_numpy(), rtol=1e-12)

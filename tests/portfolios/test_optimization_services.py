@@ -11,9 +11,10 @@ import pytest
 from rest_framework.test import APIClient
 
 from apps.assets.models import Asset
-from apps.portfolios import optimization_services
+from apps.portfolios import optimization_data, optimization_services
 from apps.portfolios.models import OptimizationRun
 from apps.predictions.models import ModelVersion, Prediction
+from quantumvest.errors import ValidationFailed
 from tests.portfolios import market
 from tests.portfolios.factories import LotFactory, PortfolioFactory
 
@@ -55,7 +56,7 @@ def stocks(db):
 
 def test_a_prediction_becomes_an_annualised_view_with_variance_from_its_interval(stocks):
     predict("GE", as_of_price="100", predicted="105", lower="95", upper="115", score="0.75")
-    views, notes = optimization_services.prediction_views(SYMBOLS, {a.id: a for a in Asset.objects.all()})
+    views, notes = optimization_data.prediction_views(SYMBOLS, {a.id: a for a in Asset.objects.all()})
     (view,) = views
     # (105/100)^(252/21) − 1; σ = (115 − 95)/100 / (2·z₀.₉) with z₀.₉ = 1.2815516; × 252/21; ÷ (2·0.75 − 1).
     assert view.expected_return == pytest.approx(1.05**12 - 1)
@@ -85,7 +86,7 @@ def test_backtest_of_black_litterman_is_refused_as_look_ahead(stocks):
     portfolio = PortfolioFactory()
     LotFactory(portfolio=portfolio, asset_id="GE")
     LotFactory(portfolio=portfolio, asset_id="WMT")
-    with pytest.raises(optimization_services.ValidationFailed) as error:
+    with pytest.raises(ValidationFailed) as error:
         optimization_services.request_backtest(portfolio=portfolio, user=portfolio.user, request=request)
     assert "objective" in error.value.fields
 
