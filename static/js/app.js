@@ -35,6 +35,44 @@
     if (event.key === "Escape") closeMenus(null);
   });
 
+  // An htmx request whose answer is not swapped (403, 404, 5xx) or that never got an answer would
+  // otherwise leave the page silently unchanged: say so in the messages area.
+  function showError(text) {
+    const area = document.getElementById("messages");
+    if (!area) return;
+    const alert = document.createElement("div");
+    alert.className = "alert alert--error";
+    alert.setAttribute("role", "alert");
+    const p = document.createElement("p");
+    p.textContent = text;
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "alert__close";
+    close.setAttribute("data-dismiss", "");
+    close.setAttribute("aria-label", "Dismiss");
+    close.textContent = "\u00d7";
+    alert.append(p, close);
+    area.replaceChildren(alert);
+    area.scrollIntoView({ block: "nearest" });
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    const status = event.detail.xhr.status;
+    if (status >= 500) {
+      showError("Something went wrong on our side (error " + status + "): the page was not updated. Try again later.");
+    } else if (status === 403) {
+      showError("You are not allowed to do that, or your session has expired: reload the page and log in again.");
+    } else if (status === 404) {
+      showError("That item no longer exists. Reload the page.");
+    } else if (status === 429) {
+      showError("Too many requests: wait a moment and try again.");
+    } else {
+      showError("The request failed (error " + status + "). Reload the page and try again.");
+    }
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showError("The server could not be reached. Check your connection and try again.");
+  });
+
   // Inline validation swaps only a field's error container: keep the input's aria-invalid and
   // aria-describedby in step with it, so screen readers announce the new error.
   QV.onLoad(function (root) {
