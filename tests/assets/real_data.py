@@ -14,7 +14,7 @@ import pandas as pd
 from apps.assets.models import Asset, AssetType, PriceBar, quantize_price
 
 ROOT = Path(__file__).resolve().parents[2]
-_CANDIDATES = [ROOT / "data" / "sample", Path("/work/shared/data")]
+_CANDIDATES = [ROOT / "data" / "sample"]
 
 
 def data_file(name: str) -> Path:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from apps.assets.models import Asset, AssetType, PriceBar, quantize_price
 
-DATA = Path("/work/shared/data")
+DATA = Path(__file__).resolve().parents[2] / "data" / "sample"
 PYPFOPT_PRICES = DATA / "pypfopt_stock_prices.csv"
 
 

@@ -1,5 +1,5 @@
 """Performance figures against independent computations: hand-solvable cases, a polynomial IRR,
-and pandas on real prices (../shared/data) loaded through the ORM."""
+and pandas on real prices (data/sample) loaded through the ORM."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from apps.assets.models import AssetType
 from apps.portfolios import performance, selectors
 from apps.portfolios.performance import Lot, xirr
 from tests.assets.factories import AssetFactory
-from tests.assets.real_data import load_ohlcv, load_wide
+from tests.assets.real_data import data_file, load_ohlcv, load_wide
 from tests.portfolios.factories import LotFactory, PortfolioFactory
 
 D0 = date(2019, 1, 1)
@@ -213,7 +213,7 @@ def test_a_portfolio_holding_crypto_is_annualised_over_365_days():
     report = selectors.portfolio_performance(portfolio, benchmark="SPY", risk_free_rate=RF)
 
     assert report.periods_per_year == 365
-    closes = pd.read_csv("/work/shared/data/btc_usd_2013_2019.csv", index_col=0, parse_dates=True)["close"]
+    closes = pd.read_csv(data_file("btc_usd_2013_2019.csv"), index_col=0, parse_dates=True)["close"]
     closes = closes.loc["2016-01-04":].map(lambda v: float(round(Decimal(repr(v)), 8)))
     returns = pd.concat([pd.Series([closes.iloc[0] / 300 - 1]), closes.pct_change().dropna().reset_index(drop=True)])
     assert report.figure("volatility").value == pytest.approx(returns.std() * math.sqrt(365), rel=1e-9)

@@ -1,4 +1,4 @@
-"""Fixtures for forecast tests: real price slices from /work/shared/data, and a private model store."""
+"""Fixtures for forecast tests: real price slices from data/sample, and a private model store."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from apps.assets.models import Asset, AssetType, PriceBar, quantize_price
 
-DATA = Path("/work/shared/data")
+DATA = Path(__file__).resolve().parents[2] / "data" / "sample"
 
 
 def real_closes(column: str, *, start: str, end: str) -> pd.Series:
