@@ -5,6 +5,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 ARGS ?=
+# Test processes: each gets its own test database, cache key space and Celery queue.
+PYTEST_WORKERS ?= 2
 
 # Test services: the local PostgreSQL and Redis unless the environment names others.
 TEST_DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/quantumvest)
@@ -55,7 +57,7 @@ check: dev-deps
 
 pytest: dev-deps
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) PYTHON=$(PY) scripts/ensure-services
-	$(TEST_ENV) $(PY) -m pytest $(ARGS)
+	$(TEST_ENV) $(PY) -m pytest -n $(PYTEST_WORKERS) $(ARGS)
 
 test: lint check pytest
 
