@@ -29,11 +29,6 @@ class LotForm(forms.Form):
     purchase_price = forms.DecimalField(max_digits=20, decimal_places=MONEY_PLACES, min_value=0)
     purchase_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            field.widget.attrs.setdefault("aria-label", field.label or name)
-
 
 class ImportForm(forms.Form):
     file = forms.FileField(
