@@ -10,6 +10,11 @@
     return Number(value).toLocaleString(undefined, { maximumFractionDigits: 0 }) + " " + currency;
   }
 
+  // Text in the page's colours (readable in dark mode too); ECharts defaults to dark grey.
+  function textColor() {
+    return getComputedStyle(document.documentElement).getPropertyValue("--qv-text-muted").trim() || "#5b6478";
+  }
+
   function pie(data, currency) {
     return {
       tooltip: {
@@ -18,18 +23,27 @@
           return p.name + ": " + money(p.value, currency) + " (" + p.percent.toFixed(1) + " %)";
         },
       },
-      legend: { type: "scroll", bottom: 0 },
-      series: [{ type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"], data: data, label: { formatter: "{b}\n{d}%" } }],
+      legend: { type: "scroll", bottom: 0, textStyle: { color: textColor() } },
+      // One line per label: a two-line label sat across its own label line.
+      series: [
+        {
+          type: "pie",
+          radius: ["30%", "56%"],
+          center: ["50%", "45%"],
+          data: data,
+          label: { formatter: "{b} {d}%", color: textColor(), overflow: "none" },
+        },
+      ],
     };
   }
 
   function line(data) {
     return {
       tooltip: { trigger: "axis" },
-      legend: { data: ["Portfolio", "Same purchases in " + data.benchmark] },
+      legend: { data: ["Portfolio", "Same purchases in " + data.benchmark], textStyle: { color: textColor() } },
       grid: { left: 70, right: 20, top: 40, bottom: 60 },
-      xAxis: { type: "category", data: data.dates },
-      yAxis: { type: "value", scale: true, name: data.currency },
+      xAxis: { type: "category", data: data.dates, axisLabel: { color: textColor() } },
+      yAxis: { type: "value", scale: true, name: data.currency, nameTextStyle: { color: textColor() }, axisLabel: { color: textColor() } },
       dataZoom: [{ type: "inside" }, { type: "slider" }],
       series: [
         { name: "Portfolio", type: "line", showSymbol: false, data: data.value },
