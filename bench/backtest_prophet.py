@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from apps.predictions.forecasting import evaluate
 from apps.predictions.forecasting.walk import WARMUP
 
-DATA = Path("/work/shared/data/pypfopt_stock_prices.csv")
+DATA = Path(__file__).resolve().parent.parent / "data" / "sample" / "pypfopt_stock_prices.csv"
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from apps.predictions.forecasting import HORIZONS_STOCK, Selection, forecast
 
-DATA = Path("/work/shared/data/pypfopt_stock_prices.csv")
+DATA = Path(__file__).resolve().parent.parent / "data" / "sample" / "pypfopt_stock_prices.csv"
 REPEATS = 3
 
 

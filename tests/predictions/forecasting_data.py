@@ -1,4 +1,4 @@
-"""Short slices of real price series (see /work/shared/data/PROVENANCE.md) for forecasting tests."""
+"""Short slices of real price series (see data/sample/PROVENANCE.md) for forecasting tests."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-DATA = Path("/work/shared/data")
+DATA = Path(__file__).resolve().parents[2] / "data" / "sample"
 
 
 @cache
