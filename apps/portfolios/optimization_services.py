@@ -319,12 +319,17 @@ def _finish(job, compute: Callable[[], None]) -> None:
 
 
 def perform_optimization(run: OptimizationRun, universe: Universe | None = None) -> OptimizationRun:
-    """Compute a queued run once (a repeated delivery of a finished run does nothing)."""
+    """Compute a queued run once (a repeated delivery of a finished run does nothing).
+
+    ``universe`` is given by a request computing the run synchronously: it already loaded the
+    holdings, and nobody polls the run's progress, so none is written.
+    """
     if not jobs.start(run):
         return run
 
     def report(percent: int, message: str) -> None:
-        jobs.report_progress(run, percent, message)
+        if universe is None:
+            jobs.report_progress(run, percent, message)
 
     _finish(run, lambda: compute_run(run, report, universe))
     return run
