@@ -1,6 +1,6 @@
 """Walk-forward backtest of 20 assets over 25 years, monthly rebalancing (target ≤ 30 s).
 
-Input: REAL data, PyPortfolioOpt's 20-stock price file (/work/shared/data/pypfopt_stock_prices.csv,
+Input: REAL data, PyPortfolioOpt's 20-stock price file (data/sample/pypfopt_stock_prices.csv,
 MIT), 1993-01-01 to 2018-04-11 (assets listed later join once they have a window of history).
 Settings: max Sharpe, mean historical returns, sample covariance, 252-day trailing window,
 rebalance every 21 trading days, 10 bp costs, against 1/N and buy-and-hold of equal current

@@ -54,7 +54,7 @@ from apps.accounts.models import User  # noqa: E402
 from apps.assets.models import Asset, PriceBar, quantize_price  # noqa: E402
 from apps.portfolios.models import Portfolio, PortfolioAsset  # noqa: E402
 
-DATA = Path("/work/shared/data/pypfopt_stock_prices.csv")
+DATA = Path(__file__).resolve().parents[1] / "data" / "sample" / "pypfopt_stock_prices.csv"
 
 
 def real_prices() -> pd.DataFrame:

@@ -2,7 +2,7 @@
 constant in the number of lots; tests/portfolios/test_views.py asserts it).
 
 Input: real sample prices (pypfopt_stock_prices.csv, 20 US stocks, 1990–2018, adjusted closes; see
-/work/shared/data/PROVENANCE.md) and SPY (pypfopt_spy_prices.csv) as the benchmark. Lots are
+data/sample/PROVENANCE.md) and SPY (pypfopt_spy_prices.csv) as the benchmark. Lots are
 spread over the 20 stocks with purchase dates between 2008 and 2016 (a fixed random seed).
 Timed: GET /portfolios/<id>/ (full page: valuation, holdings, metrics, charts' data), the htmx
 performance fragment, and GET /api/v1/portfolios/<id>/performance/, in-process through the real
@@ -54,7 +54,7 @@ def main() -> None:
     stocks = pb.real_prices().loc["2007-01-01":].dropna(axis=1, how="all")
     symbols = pb.store(stocks, synthetic=False)
     pb.store(
-        pd.read_csv("/work/shared/data/pypfopt_spy_prices.csv", parse_dates=True, index_col="date"), synthetic=False
+        pd.read_csv(pb.DATA.with_name("pypfopt_spy_prices.csv"), parse_dates=True, index_col="date"), synthetic=False
     )
     pb.portfolio_holding([], "bench-page-user")  # creates the bench user
     client = Client()

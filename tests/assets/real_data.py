@@ -1,4 +1,4 @@
-"""Load the real sample price files of /work/shared/data (or data/sample/) straight into the database.
+"""Load the real sample price files of data/sample/ (copies of ../shared/data) straight into the database.
 
 The import service has its own tests; these helpers only need the bars in the table, through the
 ORM, so that read-side tests can compare against pandas computed on the very same file.
