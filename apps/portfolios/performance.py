@@ -158,8 +158,11 @@ def xirr(flows: list[tuple[date, float]]) -> float | None:
         return None
 
     def npv(growth: float) -> float:
-        # Σ CF_i × (1 + r)^(−t_i) with 1 + r = e^g: no negative bases, no overflow in the bracket.
-        return float(np.sum(amounts * np.exp(-growth * years)))
+        # Σ CF_i × (1 + r)^(−t_i) with 1 + r = e^g, divided by the largest e^(−g t_i): a positive
+        # factor, so the sign and the root are unchanged, and e^(20 × 38 years) cannot overflow to
+        # inf − inf = NaN (a lot bought decades ago made the portfolio page answer 500).
+        exponents = -growth * years
+        return float(np.sum(amounts * np.exp(exponents - exponents.max())))
 
     low, high = -20.0, 40.0
     if npv(low) * npv(high) > 0:
