@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -60,8 +62,8 @@ def _panel_context(request: HttpRequest, asset) -> dict:
         "asset": asset,
         "rows": rows,
         "version": predictions[0].model_version if predictions else None,
-        "chart": _chart_data(asset, predictions),
-        "chart_id": f"forecast-data-{asset.id}",
+        # In an attribute, not json_script: htmx drops <script> elements from swapped fragments.
+        "chart_json": json.dumps(_chart_data(asset, predictions)),
         "is_crypto": asset.type == AssetType.CRYPTO,
         "job": pending,
     }

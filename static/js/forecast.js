@@ -1,7 +1,7 @@
 /* Forecast fan chart: the last year of closes, then the forecast and its interval for each timeframe.
  *
- * Each element with data-forecast-chart="ID" is drawn from the JSON in <script id="ID"> (written by
- * Django's json_script): {symbol, history: [[date, close]], origin: {date, price} | null,
+ * Each element with data-forecast-chart='JSON' is drawn from that attribute's JSON (an attribute,
+ * because htmx drops <script> elements from swapped fragments): {symbol, history: [[date, close]], origin: {date, price} | null,
  * fan: [{date, timeframe, point, lower, upper}], level}. Needs ECharts (static/vendor) loaded first.
  */
 (function () {
@@ -14,9 +14,8 @@
 
   function draw(element) {
     if (!window.echarts || element.dataset.drawn) return;
-    const source = document.getElementById(element.dataset.forecastChart);
-    if (!source) return;
-    const data = JSON.parse(source.textContent);
+    const data = JSON.parse(element.dataset.forecastChart || "null");
+    if (!data) return;
     element.dataset.drawn = "1";
 
     const history = cssVar("--qv-chart-1", "#4338ca");

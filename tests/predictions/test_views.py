@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
+import re
 from datetime import date
+from html import unescape as html_unescape
 
 import pytest
 from django.core.management import call_command
@@ -56,8 +59,8 @@ def test_panel_page_shows_each_timeframe_with_labels_and_chart_data(logged_in, p
     assert "Likely range (80% interval)" in html
     assert "Direction (chance right)" in html
     assert html.count('<th scope="row">') == 4
-    assert 'id="forecast-data-AAPL" type="application/json"' in html
-    assert 'data-forecast-chart="forecast-data-AAPL"' in html
+    chart = json.loads(html_unescape(re.search(r'data-forecast-chart="([^"]*)"', html).group(1)))
+    assert chart["symbol"] == "AAPL" and len(chart["fan"]) == 4 and chart["history"]
     assert "random walk" in html
     assert "not yet reviewed by an analyst" in html
 
@@ -68,6 +71,8 @@ def test_panel_for_htmx_is_the_fragment_only(logged_in, predicted):
     html = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in html and 'id="forecast-panel"' in html
+    # htmx drops <script> elements from swapped fragments: the chart's data must travel in an attribute.
+    assert "<script" not in html and "data-forecast-chart=" in html
     assert "HX-Request" in response["Vary"]
 
 
