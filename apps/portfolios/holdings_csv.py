@@ -104,7 +104,8 @@ def parse(text: str, *, known_symbols: Callable[[set[str]], set[str]], today: da
     ``known_symbols`` receives the set of symbols in the file and returns those that exist (one call).
     """
     result = ParsedHoldings()
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # Pasted text can carry the byte-order mark of the file it was copied from.
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
     try:
         header = next(reader)
     except StopIteration:
