@@ -73,6 +73,8 @@
       showMaxLabel: false,
       formatter: function (value) { return formatNumber(value, value < 10 ? 2 : 0); },
     };
+    const top = bars.candles.reduce(function (max, c) { return c[3] > max ? c[3] : max; }, 0);
+    const labelRoom = 16 + 7 * formatNumber(top, top < 10 ? 2 : 0).length;
     return {
       animation: false,
       legend: { show: false, selected: { Close: state.kind === "line", Candles: state.kind === "candles" } },
@@ -92,15 +94,17 @@
           );
         },
       },
-      // Close-only histories (no volume) give the price panel the whole height.
+      // Explicit margins (no containLabel) so the price and volume panels share one x scale and
+      // each volume bar sits under its candle: right = room for the widest price label, left =
+      // half of the first date label.
       grid: bars.hasVolume
         ? [
-            { left: 24, right: 12, top: 12, height: "62%", containLabel: true },
-            { left: 24, right: 12, top: "78%", bottom: 40, containLabel: true },
+            { left: 36, right: labelRoom, top: 12, height: "62%" },
+            { left: 36, right: labelRoom, top: "78%", bottom: 40 },
           ]
         : [
-            { left: 24, right: 12, top: 12, bottom: 48, containLabel: true },
-            { left: 24, right: 12, bottom: 40, height: 0, show: false },
+            { left: 36, right: labelRoom, top: 12, bottom: 68 },
+            { left: 36, right: labelRoom, bottom: 40, height: 0, show: false },
           ],
       xAxis: [
         { type: "category", data: bars.dates, boundaryGap: true, axisLine: { lineStyle: { color: border } }, axisLabel: Object.assign({ hideOverlap: true }, axisLabel) },
