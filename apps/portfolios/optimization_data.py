@@ -13,6 +13,7 @@ from django.db import connection
 from scipy.stats import norm
 
 from apps.assets.models import Asset, AssetType, PriceBar
+from apps.assets.selectors import close_frame
 from apps.portfolios import optimization, selectors
 from apps.portfolios.models import Portfolio
 from quantumvest.errors import ValidationFailed
@@ -75,7 +76,10 @@ def window_bounds(window: Window, universe: Universe) -> tuple[date | None, date
 def closes(symbols: list[str], *, start: date | None, end: date | None) -> pd.DataFrame:
     """``assets.selectors.close_frame`` (adjusted closes, NaN where an asset has no bar) read with a
     plain cursor and converted to float by PostgreSQL: building a Decimal and a Django row per bar
-    was most of the time of a 100-asset request."""
+    was most of the time of a 100-asset request. Other databases (SQLite in development) take the
+    portable selector."""
+    if connection.vendor != "postgresql":
+        return close_frame(symbols, start=start, end=end)
     where, params = ["asset_id = ANY(%s)"], [list(symbols)]
     if start:
         where.append("date >= %s")
