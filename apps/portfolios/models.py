@@ -153,6 +153,7 @@ class BacktestRun(Job):
     error_fields = models.JSONField(default=dict, blank=True)
 
     class Meta(Job.Meta):
+        verbose_name = "portfolio backtest run"
         constraints = [Job.state_constraint("portfolios_backtestrun_state_valid")]
 
     def __str__(self) -> str:

@@ -240,6 +240,7 @@ class BacktestRun(Job):
     model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="backtest_runs")
 
     class Meta(Job.Meta):
+        verbose_name = "model backtest run"
         constraints = [Job.state_constraint("predictions_backtestrun_state_valid")]
 
     def __str__(self) -> str:
