@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import pandas as pd
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -320,3 +321,19 @@ def daily_sentiment(*, symbol: str, days: int = 30, until: date | None = None) -
 
 def recent_news(*, symbol: str, limit: int = 10) -> list[NewsItem]:
     return list(NewsItem.objects.filter(assets__id=symbol).order_by("-published_at")[:limit])
+
+
+def sentiment_frame(*, symbol: str, start: date, end: date) -> tuple[pd.DataFrame, int]:
+    """News sentiment as an exogenous daily series for forecasting, and the number of days with news.
+
+    One row per calendar day from ``start`` to ``end``: the mean headline score over the three
+    days up to and including the day before (0 where there was no news). The one-day lag keeps
+    after-the-close headlines out of that day's forecast, so the series never looks ahead.
+    """
+    days = daily_sentiment(symbol=symbol, days=(end - start).days + 1, until=end)
+    calendar = pd.date_range(start, end, freq="D")
+    daily = pd.Series(0.0, index=calendar)
+    for day in days:
+        daily[pd.Timestamp(day.day)] = day.mean_score
+    smoothed = daily.rolling(3, min_periods=1).mean().shift(1).fillna(0.0)
+    return smoothed.to_frame("sentiment"), len(days)

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from apps.assets.models import Asset, AssetType, PriceBar, quantize_price
 from apps.assets.selectors import close_series
-from apps.predictions import forecasting, registry
+from apps.predictions import forecasting, news, registry
 from apps.predictions.models import (
     BacktestRun,
     Direction,
@@ -149,16 +149,35 @@ def train_model_version(
         raise ValidationFailed(
             f"Cannot train a model for {asset.id}: {next(iter(too_short.values()))}", code="not_enough_data"
         )
+    if on_progress:
+        on_progress(85, "Testing news sentiment as an input")
+    sentiment = _offer_sentiment(
+        asset=asset,
+        prices=prices,
+        horizons=horizons,
+        selections=selections,
+        models=models,
+        level=level,
+        options=options,
+    )
 
     version = ModelVersion(
         asset=asset,
         algorithm=models[0] if len(models) == 1 else "selection",
-        parameters={"candidates": list(models), "origins": origins, "level": level, "horizons": horizons},
+        parameters={
+            "candidates": list(models),
+            "origins": origins,
+            "level": level,
+            "horizons": horizons,
+            # Horizons whose selection was made (and is served) with news sentiment as an input.
+            "sentiment_horizons": sentiment["kept"],
+        },
         code_version=registry.code_version(),
         training_start=prices.index[0].date(),
         training_end=prices.index[-1].date(),
         metrics={
             name: _selection_summary(selections[name])
+            | {"sentiment": sentiment["effect"].get(name, sentiment["reason"])}
             if name in selections
             else {"model": "naive", "beats_random_walk": False, "metrics": {}, "not_backtested": too_short[name]}
             for name in horizons
@@ -177,6 +196,65 @@ def train_model_version(
     version.full_clean()
     version.save()
     return version
+
+
+MIN_SENTIMENT_DAYS = 250
+
+
+def _offer_sentiment(*, asset, prices, horizons, selections, models, level, options) -> dict:
+    """Offer daily news sentiment to the scikit-learn model, horizon by horizon.
+
+    It is kept for a horizon only when the walk-forward backtest of the scikit-learn model with it
+    has a lower relMAE than without it; the selection for that horizon is then redone with it.
+    Returns ``{"kept": [horizons], "effect": {horizon: measured effect}, "reason": {...}}``;
+    ``selections`` is updated in place where sentiment is kept.
+    """
+    outcome = {"kept": [], "effect": {}, "reason": {"offered": False}}
+    if "sklearn" not in models:
+        outcome["reason"]["reason"] = "The scikit-learn model, the one that takes inputs, was not a candidate."
+        return outcome
+    frame, news_days = news.sentiment_frame(symbol=asset.id, start=prices.index[0].date(), end=prices.index[-1].date())
+    if news_days < MIN_SENTIMENT_DAYS:
+        outcome["reason"]["reason"] = (
+            f"Not enough news: {news_days} day(s) with headlines, {MIN_SENTIMENT_DAYS} needed to backtest it."
+        )
+        return outcome
+    for name, selection in list(selections.items()):
+        common = {"horizon": selection.horizon, "model": "sklearn", "level": level}
+        common |= {"periods_per_year": asset.trading_days_per_year, **options}
+        try:
+            with_news = forecasting.evaluate(prices, exog=frame, **common).metrics
+            without = forecasting.evaluate(prices, **common).metrics
+        except forecasting.ForecastingError as exc:
+            outcome["effect"][name] = {"offered": True, "kept": False, "reason": str(exc)}
+            continue
+        kept = bool(
+            math.isfinite(with_news["rel_mae"])
+            and math.isfinite(without["rel_mae"])
+            and with_news["rel_mae"] < without["rel_mae"]
+        )
+        outcome["effect"][name] = _json_safe(
+            {
+                "offered": True,
+                "kept": kept,
+                "rel_mae_with": with_news["rel_mae"],
+                "rel_mae_without": without["rel_mae"],
+                "n_forecasts": with_news["n_forecasts"],
+                "news_days": news_days,
+            }
+        )
+        if kept:
+            outcome["kept"].append(name)
+            selections[name] = forecasting.select_model(
+                prices,
+                horizon=selection.horizon,
+                candidates=models,
+                level=level,
+                exog=frame,
+                periods_per_year=asset.trading_days_per_year,
+                **options,
+            )
+    return outcome
 
 
 def load_selections(version: ModelVersion) -> dict:
@@ -249,7 +327,22 @@ def generate_predictions(*, asset: Asset, by=None, on_progress: Progress | None 
     selections = load_selections(version)
     level = float(version.parameters.get("level", DEFAULT_LEVEL))
     try:
-        forecasts = forecasting.forecast(prices, horizons=horizons, selections=selections, level=level)
+        with_news = set(version.parameters.get("sentiment_horizons", []))
+        forecasts = forecasting.forecast(
+            prices,
+            horizons={name: p for name, p in horizons.items() if name not in with_news},
+            selections=selections,
+            level=level,
+        )
+        if with_news:
+            frame, _ = news.sentiment_frame(symbol=asset.id, start=prices.index[0].date(), end=as_of)
+            forecasts |= forecasting.forecast(
+                prices,
+                horizons={name: p for name, p in horizons.items() if name in with_news},
+                selections=selections,
+                level=level,
+                exog=frame,
+            )
     except forecasting.ForecastingError as exc:
         raise ValidationFailed(f"Cannot forecast {asset.id}: {exc}", code="not_enough_data") from exc
     as_of_price = _decimal(prices.iloc[-1])
