@@ -13,6 +13,42 @@
     window.htmx.onLoad(fn);
   };
 
+  // QV.each(selector, fn): fn(element) for every element matching selector, on page load and in
+  // every fragment htmx swaps in (the fragment's root included).
+  QV.each = function (selector, fn) {
+    QV.onLoad(function (root) {
+      const scope = root && root.querySelectorAll ? root : document;
+      if (scope.matches && scope.matches(selector)) fn(scope);
+      scope.querySelectorAll(selector).forEach(fn);
+    });
+  };
+
+  // QV.chart(element): a fresh ECharts instance for element. Drawing an element again replaces
+  // its chart; charts whose element left the page (a swapped fragment) are disposed; every live
+  // chart follows window resizes through one listener.
+  const charts = new Set();
+  QV.chart = function (element) {
+    charts.forEach(function (chart) {
+      if (chart.isDisposed() || !document.body.contains(chart.getDom())) {
+        if (!chart.isDisposed()) chart.dispose();
+        charts.delete(chart);
+      }
+    });
+    const previous = window.echarts.getInstanceByDom(element);
+    if (previous) {
+      previous.dispose();
+      charts.delete(previous);
+    }
+    const chart = window.echarts.init(element, null, { renderer: "canvas" });
+    charts.add(chart);
+    return chart;
+  };
+  window.addEventListener("resize", function () {
+    charts.forEach(function (chart) {
+      if (!chart.isDisposed()) chart.resize();
+    });
+  });
+
   // Dismiss a message.
   document.addEventListener("click", function (event) {
     const button = event.target.closest("[data-dismiss]");

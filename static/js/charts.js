@@ -187,11 +187,10 @@
       return;
     }
     element.innerHTML = "";
-    const chart = window.echarts.init(element, null, { renderer: "canvas" });
+    const chart = window.QV.chart(element);
     const state = { kind: "line", log: false, start: rangeStart(bars.dates, DEFAULT_RANGE), end: bars.dates.length - 1 };
     chart.setOption(buildOption(bars, state));
     wireControls(element, chart, bars, state);
-    window.addEventListener("resize", function () { chart.resize(); });
   }
 
   function setup(element) {
@@ -213,13 +212,5 @@
       .finally(function () { element.removeAttribute("aria-busy"); });
   }
 
-  function init(root) {
-    const scope = root && root.querySelectorAll ? root : document;
-    if (scope.matches && scope.matches("[data-price-chart]")) setup(scope);
-    scope.querySelectorAll("[data-price-chart]").forEach(setup);
-  }
-
-  if (window.QV && window.QV.onLoad) window.QV.onLoad(init);
-  else if (window.htmx) window.htmx.onLoad(init);
-  else document.addEventListener("DOMContentLoaded", function () { init(document); });
+  window.QV.each("[data-price-chart]", setup);
 })();

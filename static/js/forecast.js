@@ -76,7 +76,7 @@
       });
     }
 
-    const chart = window.echarts.init(element, null, { renderer: "canvas" });
+    const chart = window.QV.chart(element);
     chart.setOption({
       animation: false,
       grid: { left: 56, right: 24, top: 32, bottom: 40 },
@@ -86,18 +86,7 @@
       yAxis: { type: "value", scale: true, name: data.symbol, axisLabel: { color: text } },
       series: series,
     });
-    window.addEventListener("resize", function () { chart.resize(); });
   }
 
-  function drawAll(root) {
-    const scope = root && root.querySelectorAll ? root : document;
-    if (scope.matches && scope.matches("[data-forecast-chart]")) draw(scope);
-    scope.querySelectorAll("[data-forecast-chart]").forEach(draw);
-  }
-
-  if (window.QV && window.QV.onLoad) {
-    window.QV.onLoad(drawAll);
-  } else {
-    document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
-  }
+  window.QV.each("[data-forecast-chart]", draw);
 })();

@@ -7,7 +7,6 @@
 (function () {
   "use strict";
 
-  const charts = new Map();
   const MARKERS = {
     current: { label: "Your portfolio", symbol: "diamond" },
     recommendation: { label: "Recommendation", symbol: "pin" },
@@ -75,44 +74,23 @@
     };
   }
 
-  function forgetDetached() {
-    charts.forEach(function (chart, element) {
-      if (!document.body.contains(element)) {
-        chart.dispose();
-        charts.delete(element);
-      }
-    });
-  }
-
   function draw(container) {
-    forgetDetached();
     const data = JSON.parse(container.dataset.optimizeCharts);
     container.querySelectorAll("[data-chart]").forEach(function (element) {
       if (!window.echarts) {
         element.textContent = "Charts need the ECharts library, which did not load.";
         return;
       }
-      const previous = charts.get(element);
-      if (previous) previous.dispose();
       if (element.dataset.chart === "frontier" && !data.frontier.length) {
+        const previous = window.echarts.getInstanceByDom(element);
+        if (previous) previous.dispose();
         element.textContent = "No frontier was computed for this run.";
         return;
       }
-      const chart = window.echarts.init(element);
-      chart.setOption(element.dataset.chart === "frontier" ? frontier(data) : weights(data));
-      charts.set(element, chart);
+      window.QV.chart(element).setOption(element.dataset.chart === "frontier" ? frontier(data) : weights(data));
     });
   }
 
-  window.QV.onLoad(function (root) {
-    const scope = root.querySelectorAll ? root : document;
-    if (scope.matches && scope.matches("[data-optimize-charts]")) draw(scope);
-    scope.querySelectorAll("[data-optimize-charts]").forEach(draw);
-  });
+  window.QV.each("[data-optimize-charts]", draw);
 
-  window.addEventListener("resize", function () {
-    charts.forEach(function (chart) {
-      chart.resize();
-    });
-  });
 })();

@@ -4,8 +4,6 @@
 (function () {
   "use strict";
 
-  const charts = new Map();
-
   function money(value, currency) {
     return Number(value).toLocaleString(undefined, { maximumFractionDigits: 0 }) + " " + currency;
   }
@@ -52,55 +50,25 @@
     };
   }
 
-  function forgetDetached() {
-    charts.forEach(function (chart, element) {
-      if (!document.body.contains(element)) {
-        chart.dispose();
-        charts.delete(element);
-      }
-    });
-  }
-
   function draw(container) {
-    forgetDetached();
     const data = JSON.parse(container.dataset.portfolioCharts);
     container.querySelectorAll("[data-chart]").forEach(function (element) {
       if (!window.echarts) {
         element.textContent = "Charts need the ECharts library, which did not load.";
         return;
       }
-      const previous = charts.get(element);
-      if (previous) previous.dispose();
-      const chart = window.echarts.init(element);
       const kind = element.dataset.chart;
-      if (kind === "value") {
-        if (!data.dates.length) {
-          element.textContent = "No history yet.";
-          chart.dispose();
-          return;
-        }
-        chart.setOption(line(data));
-      } else {
-        if (!data[kind].length) {
-          element.textContent = "No priced holdings yet.";
-          chart.dispose();
-          return;
-        }
-        chart.setOption(pie(data[kind], data.currency));
+      const empty = kind === "value" ? !data.dates.length : !data[kind].length;
+      if (empty) {
+        const previous = window.echarts.getInstanceByDom(element);
+        if (previous) previous.dispose();
+        element.textContent = kind === "value" ? "No history yet." : "No priced holdings yet.";
+        return;
       }
-      charts.set(element, chart);
+      window.QV.chart(element).setOption(kind === "value" ? line(data) : pie(data[kind], data.currency));
     });
   }
 
-  window.QV.onLoad(function (root) {
-    const scope = root.querySelectorAll ? root : document;
-    if (scope.matches && scope.matches("[data-portfolio-charts]")) draw(scope);
-    scope.querySelectorAll("[data-portfolio-charts]").forEach(draw);
-  });
+  window.QV.each("[data-portfolio-charts]", draw);
 
-  window.addEventListener("resize", function () {
-    charts.forEach(function (chart) {
-      chart.resize();
-    });
-  });
 })();
