@@ -96,9 +96,10 @@ class PriceBarAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = PriceImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            options = {key: value for key, value in form.cleaned_data.items() if key != "file"}
             try:
-                job = services.queue_import_job(upload=form.cleaned_data["file"], by=request.user, **options)
+                job = services.queue_import_job(
+                    upload=form.cleaned_data["file"], by=request.user, **form.import_options()
+                )
             except DomainError as exc:
                 form.add_error("file", exc.detail)
             else:

@@ -55,3 +55,7 @@ class PriceImportForm(forms.Form):
                 f"The file is larger than the limit of {filesizeformat(settings.QV_IMPORT_MAX_BYTES)}."
             )
         return upload
+
+    def import_options(self) -> dict:
+        """The cleaned fields as ``services.queue_import_job`` options (everything but the file)."""
+        return {key: value for key, value in self.cleaned_data.items() if key != "file"}

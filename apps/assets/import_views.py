@@ -50,9 +50,10 @@ def price_import(request: HttpRequest) -> HttpResponse:
             return render(request, template, context, status=413)
         form = PriceImportForm(request.POST, request.FILES)
         if form.is_valid():
-            options = {key: value for key, value in form.cleaned_data.items() if key != "file"}
             try:
-                job = services.queue_import_job(upload=form.cleaned_data["file"], by=request.user, **options)
+                job = services.queue_import_job(
+                    upload=form.cleaned_data["file"], by=request.user, **form.import_options()
+                )
             except DomainError as exc:
                 form.add_error("file", exc.detail)
             else:
