@@ -23,3 +23,11 @@ IDEMPOTENT = {"acks_late": True, "reject_on_worker_lost": True}
 def ping(value: str = "pong") -> str:
     """Round-trip check used by readiness probes and the worker test."""
     return value
+
+
+@app.task(name="quantumvest.sweep_jobs", **IDEMPOTENT)
+def sweep_jobs() -> dict[str, int]:
+    """Beat entry: fail the jobs that outlived their deadline (see ``quantumvest.jobs.sweep``)."""
+    from quantumvest import jobs  # the models' app registry is ready only once Django is set up
+
+    return jobs.sweep()

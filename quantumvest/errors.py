@@ -39,3 +39,10 @@ class PermissionDenied(DomainError):
 class Conflict(DomainError):
     code = "conflict"
     status_code = 409
+
+
+class ServiceUnavailable(DomainError):
+    """A dependency (the broker, the database, ...) is not there; the detail names it."""
+
+    code = "service_unavailable"
+    status_code = 503

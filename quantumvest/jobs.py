@@ -3,15 +3,32 @@
 Each app that queues long work defines a concrete model from ``Job`` (e.g. an import job) and
 moves it through its states with the functions below, which write with conditional updates so a
 task delivered twice cannot move a finished job backwards.
+
+Every job is queued through ``submit`` (the one enqueue gateway: a short publish timeout, and the
+row marked FAILED with the reason when the broker is not there), every job body runs inside
+``running`` (any exception or time limit ends the row FAILED with a readable message), and
+``sweep`` ends what outlived its deadline (a worker that never started it, or was lost).
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from urllib.parse import urlsplit
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from quantumvest.errors import DomainError, ServiceUnavailable
+
+logger = logging.getLogger(__name__)
 
 
 class JobState(models.TextChoices):
@@ -83,3 +100,137 @@ def fail(job: Job, error: str) -> None:
         state=JobState.FAILED, error=error, finished_at=now
     )
     job.refresh_from_db()
+
+
+# --- Submission: the one enqueue gateway ---------------------------------------------------------
+
+
+def _broker_name() -> str:
+    """The broker as host:port, without credentials, for messages."""
+    url = urlsplit(settings.CELERY_BROKER_URL or "")
+    return f"{url.scheme or 'broker'} at {url.hostname or '?'}:{url.port or '?'}"
+
+
+def submit(job: Job, task) -> Job:
+    """Publish ``task(str(job.pk))`` for a committed job row and return the job.
+
+    Call it after the row is committed (outside ``transaction.atomic``): a worker may start the job
+    at once, and a failure to publish must reach the caller. Publishing does not retry and gives up
+    after ``QV_BROKER_PUBLISH_TIMEOUT`` seconds; then the job is marked FAILED with the reason and
+    ``ServiceUnavailable`` (503, code ``broker_unavailable``) is raised. Without a broker (eager
+    mode, ``make run``) the task runs here, in-process.
+    """
+    if task.app.conf.task_always_eager:
+        task.apply_async(args=[str(job.pk)])
+        job.refresh_from_db()
+        return job
+    try:
+        # A connection of its own that tries once: the shared pool's connections (the worker's too)
+        # keep kombu's default reconnect loop, which would hold the request for seconds.
+        timeout = settings.QV_BROKER_PUBLISH_TIMEOUT
+        options = {"max_retries": 0, "socket_connect_timeout": timeout, "socket_timeout": timeout}
+        with (
+            task.app.connection_for_write(connect_timeout=timeout, transport_options=options) as connection,
+            connection.Producer() as producer,
+        ):
+            task.apply_async(args=[str(job.pk)], retry=False, ignore_result=True, producer=producer)
+    except (OperationalError, OSError) as exc:
+        # kombu wraps the transport's connection errors as OperationalError; socket errors and
+        # timeouts can also come through bare.
+        reason = f"The task broker ({_broker_name()}) is unavailable; the job was not queued. Try again later."
+        logger.warning("job %s not queued: %s: %s", job.pk, type(exc).__name__, exc)
+        fail(job, reason)
+        raise ServiceUnavailable(reason, code="broker_unavailable") from exc
+    return job
+
+
+# --- Running: every job ends ---------------------------------------------------------------------
+
+
+def describe(exc: BaseException) -> str:
+    """A message a user can read: the exception class and the first line of its reason."""
+    reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__
+
+
+@contextmanager
+def running(job: Job) -> Iterator[None]:
+    """Run a started job's body; whatever escapes it ends the job FAILED, never RUNNING.
+
+    A ``DomainError`` fails the job with its detail; a soft time limit with "took longer than N s";
+    any other exception with ``describe(exc)`` (logged with its stack trace, which is not shown).
+    Nothing is re-raised: the row is the record, and the task itself ends normally (so a re-delivery
+    after a worker crash finds the job finished and does nothing).
+    """
+    try:
+        yield
+    except SoftTimeLimitExceeded:
+        limit = settings.CELERY_TASK_SOFT_TIME_LIMIT
+        logger.warning("job %s of %s hit the soft time limit", job.pk, type(job).__name__)
+        fail(job, f"The job took longer than {limit} s and was stopped.")
+    except DomainError as exc:
+        fail(job, exc.detail)
+    except Exception as exc:
+        logger.exception("job %s of %s failed", job.pk, type(job).__name__)
+        fail(job, describe(exc))
+
+
+# --- Deadlines and the sweeper -------------------------------------------------------------------
+
+
+def queue_timeout() -> int:
+    """Seconds a job may wait QUEUED before the sweeper decides the worker will never start it."""
+    return settings.QV_JOB_QUEUE_TIMEOUT
+
+
+def run_timeout() -> int:
+    """Seconds a job may stay RUNNING: the hard time limit plus a grace for the worker to report."""
+    return settings.CELERY_TASK_TIME_LIMIT + settings.QV_JOB_RUN_GRACE
+
+
+def job_models() -> list[type[Job]]:
+    """Every concrete model derived from ``Job``, from the app registry."""
+    return [model for model in apps.get_models() if issubclass(model, Job) and not model._meta.abstract]
+
+
+def unfinished(queryset: models.QuerySet, now=None) -> models.QuerySet:
+    """The jobs of ``queryset`` still QUEUED or RUNNING and within their deadline."""
+    now = now or timezone.now()
+    return queryset.filter(
+        models.Q(state=JobState.QUEUED, created_at__gte=now - timedelta(seconds=queue_timeout()))
+        | models.Q(state=JobState.RUNNING, started_at__gte=now - timedelta(seconds=run_timeout()))
+    )
+
+
+def sweep(now=None) -> dict[str, int]:
+    """Fail every QUEUED or RUNNING job past its deadline, with the reason. Returns counts per model.
+
+    Conditional updates: a job that finished meanwhile is left alone, and two sweeps do no harm.
+    """
+    now = now or timezone.now()
+    counts: dict[str, int] = {}
+    for model in job_models():
+        manager = model._default_manager
+        never_started = manager.filter(
+            state=JobState.QUEUED, created_at__lt=now - timedelta(seconds=queue_timeout())
+        ).update(
+            state=JobState.FAILED,
+            error=f"Queued for more than {queue_timeout()} s: the worker never started it.",
+            finished_at=now,
+        )
+        lost = (
+            manager.filter(state=JobState.RUNNING)
+            .filter(
+                models.Q(started_at__lt=now - timedelta(seconds=run_timeout()))
+                | models.Q(started_at__isnull=True, created_at__lt=now - timedelta(seconds=run_timeout()))
+            )
+            .update(
+                state=JobState.FAILED,
+                error=f"Running for more than {run_timeout()} s: the worker was lost.",
+                finished_at=now,
+            )
+        )
+        if never_started or lost:
+            logger.warning("sweeper failed %d queued and %d running %s", never_started, lost, model.__name__)
+        counts[model._meta.label] = never_started + lost
+    return counts

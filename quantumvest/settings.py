@@ -147,10 +147,25 @@ CELERY_TASK_TIME_LIMIT = env.integer("CELERY_TASK_TIME_LIMIT", 30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.integer("CELERY_TASK_SOFT_TIME_LIMIT", 25 * 60)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 300}
+# Publishing a job gives up after this many seconds (no retry): the request answers 503 broker_unavailable.
+QV_BROKER_PUBLISH_TIMEOUT = env.integer("QV_BROKER_PUBLISH_TIMEOUT", 3)
+CELERY_BROKER_CONNECTION_TIMEOUT = QV_BROKER_PUBLISH_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # How long an unacknowledged (acks_late) task waits before another worker gets it again.
+    "visibility_timeout": env.integer("CELERY_BROKER_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 300),
+    "socket_connect_timeout": QV_BROKER_PUBLISH_TIMEOUT,
+    "socket_timeout": QV_BROKER_PUBLISH_TIMEOUT + 2,  # above the worker's 1 s BRPOP
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = QV_BROKER_PUBLISH_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = QV_BROKER_PUBLISH_TIMEOUT + 2
+CELERY_RESULT_BACKEND_ALWAYS_RETRY = False
+# Deadlines the sweeper enforces (quantumvest.jobs.sweep, beat and `manage.py sweep_jobs`).
+QV_JOB_QUEUE_TIMEOUT = env.integer("QV_JOB_QUEUE_TIMEOUT", 15 * 60)
+QV_JOB_RUN_GRACE = env.integer("QV_JOB_RUN_GRACE", 5 * 60)
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = env.string("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE["jobs-sweep"] = {"task": "quantumvest.sweep_jobs", "schedule": timedelta(minutes=5)}
 # Forecasts: score what matured, then issue tonight's forecasts (one task per active asset), after the US close.
 CELERY_BEAT_SCHEDULE["predictions-score-matured"] = {
     "task": "apps.predictions.tasks.score_matured",

@@ -56,11 +56,13 @@ def price_import(request: HttpRequest) -> HttpResponse:
                 )
             except DomainError as exc:
                 form.add_error("file", exc.detail)
+                if exc.status_code == 503:
+                    status = 503  # the broker is down: the job was not queued (and is marked failed)
             else:
                 if not request.htmx:
                     return redirect("assets:import-job", job_id=job.pk, permanent=False)
                 form = PriceImportForm()
-        if form.errors:
+        if form.errors and status != 503:
             status = 422
     else:
         form = PriceImportForm()

@@ -31,7 +31,7 @@ from apps.assets.importing.upsert import BarWriter, upsert_bars
 from apps.assets.importing.validation import Problem, Validated, layout_for, validate_rows
 from apps.assets.models import Asset, AssetType, ImportFormat, ImportJob
 from quantumvest import jobs
-from quantumvest.errors import NotFound, PermissionDenied, ValidationFailed
+from quantumvest.errors import NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
 
 logger = logging.getLogger(__name__)
 
@@ -234,8 +234,11 @@ def queue_import_job(
         )
         job.file.save(f"{job.id}.csv", upload, save=False)
         job.save()
-        transaction.on_commit(lambda: run_import_job.delay(str(job.id)))
-    return job
+    try:
+        return jobs.submit(job, run_import_job)
+    except ServiceUnavailable:
+        _discard_upload(job)
+        raise
 
 
 def run_import_job(job_id: str) -> None:
@@ -254,35 +257,34 @@ def run_import_job(job_id: str) -> None:
             cache.set(_progress_key(job.pk), (percent, message[:255]), PROGRESS_TIMEOUT)
 
     try:
-        with job.file.open("rb") as handle:
-            report = import_prices(
-                source=handle,
-                filename=job.filename,
-                size=job.file.size,
-                format=job.format or None,
-                symbol=job.symbol or None,
-                asset_type=job.asset_type or None,
-                create_assets=job.create_assets,
-                skip_invalid=job.skip_invalid,
-                by=job.user,
-                max_bytes=settings.QV_IMPORT_MAX_BYTES,
-                progress=progress,
-            )
-    except ImportRejected as exc:
-        ImportJob.objects.filter(pk=job.pk).update(result=exc.report.as_dict())
-        jobs.fail(job, exc.detail)
-    except (ValidationFailed, PermissionDenied) as exc:
-        jobs.fail(job, exc.detail)
-    except Exception:
-        logger.exception("import job %s failed", job.pk)
-        jobs.fail(job, "The import failed unexpectedly; nothing was imported. The error was logged.")
-        raise
-    else:
-        jobs.succeed(job, report.as_dict(), message=report.summary())
+        with jobs.running(job):
+            try:
+                with job.file.open("rb") as handle:
+                    report = import_prices(
+                        source=handle,
+                        filename=job.filename,
+                        size=job.file.size,
+                        format=job.format or None,
+                        symbol=job.symbol or None,
+                        asset_type=job.asset_type or None,
+                        create_assets=job.create_assets,
+                        skip_invalid=job.skip_invalid,
+                        by=job.user,
+                        max_bytes=settings.QV_IMPORT_MAX_BYTES,
+                        progress=progress,
+                    )
+            except ImportRejected as exc:
+                ImportJob.objects.filter(pk=job.pk).update(result=exc.report.as_dict())
+                raise
+            jobs.succeed(job, report.as_dict(), message=report.summary())
     finally:
-        # The upload is not kept once imported; a conditional update leaves the job's other fields alone.
-        job.file.delete(save=False)
-        ImportJob.objects.filter(pk=job.pk).update(file="")
+        _discard_upload(job)
+
+
+def _discard_upload(job: ImportJob) -> None:
+    """The upload is not kept once imported (or refused); a conditional update leaves the job's other fields alone."""
+    job.file.delete(save=False)
+    ImportJob.objects.filter(pk=job.pk).update(file="")
 
 
 # --- Providers ---------------------------------------------------------------------------------

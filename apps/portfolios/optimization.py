@@ -27,6 +27,7 @@ from decimal import ROUND_DOWN, Decimal
 
 import numpy as np
 import pandas as pd
+from celery.exceptions import SoftTimeLimitExceeded
 from cvxpy.error import SolverError
 from pypfopt import (
     BlackLittermanModel,
@@ -284,8 +285,8 @@ def _solve(ef: EfficientFrontier, settings: Settings, mu: pd.Series) -> None:
             ef.efficient_return(settings.target_return)
         elif objective == "max_quadratic_utility":
             ef.max_quadratic_utility(risk_aversion=settings.risk_aversion)
-    except ValidationFailed:
-        raise
+    except (ValidationFailed, SoftTimeLimitExceeded):
+        raise  # a time limit is not a property of the settings: the job ends "took longer than N s"
     except Exception as exc:  # solver or infeasibility errors come back as generic exceptions
         field_name = {"efficient_risk": "target_volatility", "efficient_return": "target_return"}.get(
             objective, "objective"

@@ -16,7 +16,6 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import pandas as pd
 from django.conf import settings as django_settings
-from django.db import transaction
 from django.db.models import Max, Min
 
 from apps.assets.models import AssetType, PriceBar
@@ -307,15 +306,16 @@ def _backtest_work(params: BacktestParams, window: Window, universe: Universe) -
 
 
 def _finish(job, compute: Callable[[], None]) -> None:
-    """Run ``compute`` for a started job and record success or the domain error on the row."""
-    try:
-        compute()
-    except DomainError as exc:
-        type(job).objects.filter(pk=job.pk).update(error_fields=exc.fields, result={"code": exc.code})
-        jobs.fail(job, exc.detail)
-        return
-    job.save()
-    jobs.succeed(job, result=job.result)
+    """Run ``compute`` for a started job and record success or the failure on the row: a domain
+    error with its fields and code, anything else (a time limit included) through ``jobs.running``."""
+    with jobs.running(job):
+        try:
+            compute()
+        except DomainError as exc:
+            type(job).objects.filter(pk=job.pk).update(error_fields=exc.fields, result={"code": exc.code})
+            raise
+        job.save()
+        jobs.succeed(job, result=job.result)
 
 
 def perform_optimization(run: OptimizationRun, universe: Universe | None = None) -> OptimizationRun:
@@ -355,8 +355,7 @@ def request_optimization(*, portfolio: Portfolio, user, request: OptimizeRequest
     if queued:
         from apps.portfolios.tasks import run_optimization
 
-        transaction.on_commit(lambda: run_optimization.delay(str(run.pk)))
-        return run, True
+        return jobs.submit(run, run_optimization), True
     perform_optimization(run, universe)
     if run.state == jobs.JobState.FAILED:
         raise ValidationFailed(run.error, fields=run.error_fields, code=run.result.get("code"))
@@ -407,8 +406,7 @@ def request_backtest(*, portfolio: Portfolio, user, request: OptimizeRequest) ->
     if work > django_settings.QV_BACKTEST_SYNC_BUDGET:
         from apps.portfolios.tasks import run_backtest
 
-        transaction.on_commit(lambda: run_backtest.delay(str(job.pk)))
-        return job, True
+        return jobs.submit(job, run_backtest), True
     perform_backtest(job)
     if job.state == jobs.JobState.FAILED:
         raise ValidationFailed(job.error, fields=job.error_fields, code=job.result.get("code"))

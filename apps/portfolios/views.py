@@ -328,6 +328,8 @@ def portfolio_optimize(request: HttpRequest, portfolio: Portfolio) -> HttpRespon
             run, _ = optimization_services.request_optimization(portfolio=portfolio, user=request.user, request=req)
         except DomainError as error:
             _form_errors(form, error)
+            if error.status_code == 503:  # the broker is down: say so in place, with the form
+                return _optimize_page(request, portfolio, form, None, "workspace", status=503)
         else:
             if not request.htmx:
                 return redirect("portfolios:optimization-run", portfolio.id, run.id)

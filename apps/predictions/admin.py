@@ -7,7 +7,7 @@ from django.utils.html import format_html_join
 
 from apps.predictions import services
 from apps.predictions.models import BacktestRun, ModelVersion, NewsItem, Prediction, PredictionJob, VersionStatus
-from quantumvest.errors import DomainError
+from quantumvest.errors import DomainError, ServiceUnavailable
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -99,7 +99,11 @@ class ModelVersionAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Re-run the backtest on today's prices (queues a job)", permissions=["review"])
     def rerun_backtest(self, request, queryset):
-        runs = [services.request_backtest(version=version, by=request.user) for version in queryset]
+        try:
+            runs = [services.request_backtest(version=version, by=request.user) for version in queryset]
+        except ServiceUnavailable as exc:
+            self.message_user(request, exc.detail, messages.ERROR)
+            return
         self.message_user(request, f"Queued {len(runs)} backtest run(s); see Backtest runs.", messages.SUCCESS)
 
     def has_review_permission(self, request) -> bool:

@@ -379,57 +379,46 @@ def generate_predictions(*, asset: Asset, by=None, on_progress: Progress | None 
     return sorted(stored, key=lambda prediction: prediction.horizon_periods)
 
 
-@transaction.atomic
 def request_predictions(*, asset: Asset, by) -> PredictionJob:
-    """Queue forecast generation for a user; an unfinished job of theirs for the asset is reused.
+    """Queue forecast generation for a user; an unfinished job of theirs for the asset is reused,
+    unless it is past its deadline (that one is left to the sweeper and a new job starts).
 
-    Raises ``ValidationFailed`` for an inactive asset or one without prices.
+    Raises ``ValidationFailed`` for an inactive asset or one without prices, ``ServiceUnavailable``
+    (``broker_unavailable``) when the job cannot be queued; that job is then FAILED.
     """
     if not asset.is_active:
         raise ValidationFailed(f"{asset.id} is not active; it is not forecast.", code="asset_inactive")
     if not PriceBar.objects.filter(asset=asset).exists():
         raise ValidationFailed(f"{asset.id} has no prices yet; import prices before forecasting it.", code="no_prices")
-    pending = (
-        PredictionJob.objects.filter(user=by, asset=asset)
-        .exclude(state__in=jobs.FINISHED_STATES)
-        .order_by("-created_at")
-        .first()
-    )
+    pending = jobs.unfinished(PredictionJob.objects.filter(user=by, asset=asset)).order_by("-created_at").first()
     if pending:
         return pending
     job = PredictionJob.objects.create(user=by, asset=asset)
     from apps.predictions.tasks import run_prediction_job
 
-    transaction.on_commit(lambda: run_prediction_job.delay(str(job.pk)))
-    return job
+    return jobs.submit(job, run_prediction_job)
 
 
 def run_prediction_job(*, job: PredictionJob) -> None:
     """Run a queued job once: a second delivery of a finished job does nothing."""
     if not jobs.start(job):
         return
-    try:
+    with jobs.running(job):
         predictions = generate_predictions(
             asset=job.asset,
             by=job.user,
             on_progress=lambda percent, message: jobs.report_progress(job, percent, message),
         )
-    except DomainError as exc:
-        jobs.fail(job, exc.detail)
-        return
-    except Exception:
-        jobs.fail(job, "The forecast failed unexpectedly; the error was logged.")
-        raise
-    first = predictions[0]
-    jobs.succeed(
-        job,
-        {
-            "prediction_ids": [str(prediction.pk) for prediction in predictions],
-            "as_of": first.as_of.isoformat(),
-            "model_version": str(first.model_version_id),
-        },
-        message=f"{len(predictions)} forecasts as of {first.as_of:%Y-%m-%d}",
-    )
+        first = predictions[0]
+        jobs.succeed(
+            job,
+            {
+                "prediction_ids": [str(prediction.pk) for prediction in predictions],
+                "as_of": first.as_of.isoformat(),
+                "model_version": str(first.model_version_id),
+            },
+            message=f"{len(predictions)} forecasts as of {first.as_of:%Y-%m-%d}",
+        )
 
 
 def _realised_values(asset_id: str, since: date) -> tuple[list[date], list[Decimal]]:
@@ -479,14 +468,13 @@ def score_matured_predictions(*, asset_ids: Iterable[str] | None = None) -> int:
     return scored
 
 
-@transaction.atomic
 def request_backtest(*, version: ModelVersion, by=None) -> BacktestRun:
-    """Queue a fresh walk-forward backtest of a version's selected models on today's prices."""
+    """Queue a fresh walk-forward backtest of a version's selected models on today's prices.
+    Raises ``ServiceUnavailable`` (``broker_unavailable``) when it cannot be queued; the run is then FAILED."""
     run = BacktestRun.objects.create(user=by, model_version=version)
     from apps.predictions.tasks import run_backtest
 
-    transaction.on_commit(lambda: run_backtest.delay(str(run.pk)))
-    return run
+    return jobs.submit(run, run_backtest)
 
 
 def run_backtest(*, run: BacktestRun, origins: int | None = None) -> None:
@@ -494,7 +482,7 @@ def run_backtest(*, run: BacktestRun, origins: int | None = None) -> None:
     if not jobs.start(run):
         return
     version = run.model_version
-    try:
+    with jobs.running(run):
         asset = version.asset
         prices = _prices(asset)
         horizons = horizons_for(asset)
@@ -515,10 +503,4 @@ def run_backtest(*, run: BacktestRun, origins: int | None = None) -> None:
                 periods_per_year=asset.trading_days_per_year,
             )
             results[name] = {"model": model, **_json_safe(evaluation.metrics)}
-    except DomainError as exc:
-        jobs.fail(run, exc.detail)
-        return
-    except ValueError as exc:
-        jobs.fail(run, f"Backtest failed: {exc}")
-        return
-    jobs.succeed(run, {"as_of": prices.index[-1].date().isoformat(), "horizons": results})
+        jobs.succeed(run, {"as_of": prices.index[-1].date().isoformat(), "horizons": results})

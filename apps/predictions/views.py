@@ -87,7 +87,9 @@ def request_forecast(request: HttpRequest, symbol: str) -> HttpResponse:
     try:
         job = services.request_predictions(asset=asset, by=request.user)
     except DomainError as exc:
-        return render(request, "predictions/job.html#job", {"error": exc.detail, "asset": asset}, status=422)
+        # 503 when the broker is down (the job is FAILED, the message says so), 422 for the rest.
+        status = exc.status_code if exc.status_code == 503 else 422
+        return render(request, "predictions/job.html#job", {"error": exc.detail, "asset": asset}, status=status)
     if request.htmx:
         return render(request, "predictions/job.html#job", {"job": job, "asset": asset, "in_panel": True})
     return redirect("predictions:job", job_id=job.pk)
