@@ -82,14 +82,16 @@ def own_redis(request):
 
 
 @pytest.fixture
-def broker_on(own_redis, monkeypatch, settings):
+def broker_on(own_redis, settings, monkeypatch):
     """This test process publishes to the test's own Redis."""
-    monkeypatch.setattr(app.conf, "broker_url", own_redis.url)
-    monkeypatch.setattr(app.conf, "task_always_eager", False)
-    monkeypatch.setattr(app.conf, "task_default_queue", TEST_QUEUE)
     settings.CELERY_BROKER_URL = own_redis.url
+    monkeypatch.setenv("CELERY_BROKER_URL", own_redis.url)  # Celery reads it before its own setting
+    values = {"broker_url": own_redis.url, "task_always_eager": False, "task_default_queue": TEST_QUEUE}
+    previous = {name: getattr(app.conf, name) for name in values}
+    app.conf.update(values)
     app.pool.force_close_all()
     yield own_redis
+    app.conf.update(previous)
     app.pool.force_close_all()
 
 

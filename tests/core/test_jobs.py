@@ -8,6 +8,7 @@ between the request and the socket that refuses the connection.
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
@@ -46,12 +47,24 @@ SYMBOLS = ["GE", "WMT", "XOM", "JPM"]
 OPTIMIZE = {"objective": "min_volatility", "frontier_points": 3}
 
 
+@contextmanager
+def celery_conf(**values):
+    """Celery settings changed for a test (Celery's Settings do not support monkeypatch's undo)."""
+    previous = {name: getattr(app.conf, name) for name in values}
+    app.conf.update(values)
+    try:
+        yield
+    finally:
+        app.conf.update(previous)
+
+
 @pytest.fixture
 def broker_down(settings, monkeypatch):
     """Celery publishes to a broker that is not there (and does not run tasks in-process)."""
-    monkeypatch.setattr(app.conf, "broker_url", CLOSED_PORT_BROKER)
-    monkeypatch.setattr(app.conf, "task_always_eager", False)
     settings.CELERY_BROKER_URL = CLOSED_PORT_BROKER
+    monkeypatch.setenv("CELERY_BROKER_URL", CLOSED_PORT_BROKER)  # Celery reads it before its own setting
+    with celery_conf(broker_url=CLOSED_PORT_BROKER, task_always_eager=False):
+        yield
 
 
 def assert_broker_unavailable(response, started: float) -> None:
@@ -137,14 +150,14 @@ def test_forecast_api_answers_503_fast_and_leaves_no_queued_job(broker_down, use
     assert PredictionJob.objects.get().state == "failed"
 
 
-def test_a_re_request_after_the_outage_starts_a_new_job(broker_down, user, monkeypatch):
+def test_a_re_request_after_the_outage_starts_a_new_job(broker_down, user):
     make_asset("AAPL")
     api = APIClient()
     api.force_authenticate(user)
     assert api.post("/api/v1/assets/AAPL/predictions/").status_code == 503
     failed = PredictionJob.objects.get()
-    monkeypatch.setattr(app.conf, "task_always_eager", True)  # the broker is back: here, the job runs in-process
-    response = api.post("/api/v1/assets/AAPL/predictions/")
+    with celery_conf(task_always_eager=True):  # the broker is back: here, the job runs in-process
+        response = api.post("/api/v1/assets/AAPL/predictions/")
     assert response.status_code == 202
     assert response.json()["id"] != str(failed.pk)
     assert PredictionJob.objects.get(pk=response.json()["id"]).state == "succeeded"
@@ -206,6 +219,11 @@ def test_optimisation_page_shows_the_outage_in_place_with_503(broker_down, clien
         "risk_free_rate": "0.02",
         "weight_min": "0",
         "weight_max": "1",
+        "start": "2014-01-01",
+        "end": "2016-12-31",
+        "window": "252",
+        "rebalance_every": "63",
+        "cost_bps": "10",
     }
     started = time.monotonic()
     response = client.post(reverse("portfolios:optimize", args=[portfolio.id]), form, headers={"HX-Request": "true"})
@@ -226,10 +244,10 @@ def test_import_page_shows_the_outage_in_place_and_keeps_no_upload(broker_down, 
     assert job.state == "failed" and "broker" in job.error and not job.file
 
 
-def test_eager_mode_runs_the_job_in_process(user, monkeypatch):
-    monkeypatch.setattr(app.conf, "task_always_eager", True)
+def test_eager_mode_runs_the_job_in_process(user):
     asset = make_asset("AAPL")
-    job = prediction_services.request_predictions(asset=asset, by=user)
+    with celery_conf(task_always_eager=True):
+        job = prediction_services.request_predictions(asset=asset, by=user)
     assert job.state == "succeeded" and len(job.result["prediction_ids"]) == 4
 
 

@@ -92,11 +92,18 @@ def test_a_job_whose_prices_vanished_fails_with_the_reason(plain_asset):
 
 
 @pytest.mark.django_db
-def test_requesting_queues_the_task_only_after_commit(aapl, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks() as callbacks:
-        services.request_predictions(asset=aapl, by=UserFactory())
+def test_requesting_publishes_the_task_for_the_job(aapl):
+    from quantumvest.celery import app
 
-    assert len(callbacks) == 1
+    with app.connection_for_write() as connection:
+        broker = connection.default_channel.client
+        broker.delete(app.conf.task_default_queue)
+        job = services.request_predictions(asset=aapl, by=UserFactory())
+        messages = broker.lrange(app.conf.task_default_queue, 0, -1)
+        broker.delete(app.conf.task_default_queue)
+
+    assert len(messages) == 1 and str(job.pk).encode() in messages[0]
+    assert job.state == "queued"
 
 
 @pytest.mark.django_db

@@ -204,18 +204,17 @@ def test_analysts_approve_and_retire_versions_in_the_admin(analyst_client, aapl)
     assert ModelVersion.objects.get(pk=version.pk).status == "retired"
 
 
-def test_rerun_backtest_action_queues_a_run(analyst_client, aapl, django_capture_on_commit_callbacks):
+def test_rerun_backtest_action_queues_a_run(analyst_client, aapl):
     from apps.predictions.models import BacktestRun
 
     version = services.train_model_version(asset=aapl, models=["naive", "drift"], origins=10)
 
-    with django_capture_on_commit_callbacks() as callbacks:
-        analyst_client.post(
-            "/admin/predictions/modelversion/", {"action": "rerun_backtest", "_selected_action": [str(version.pk)]}
-        )
+    analyst_client.post(
+        "/admin/predictions/modelversion/", {"action": "rerun_backtest", "_selected_action": [str(version.pk)]}
+    )
 
     run = BacktestRun.objects.get(model_version=version)
-    assert run.state == "queued" and len(callbacks) == 1
+    assert run.state == "queued"  # published: a failed publish marks the run failed
     services.run_backtest(run=run, origins=10)
     run.refresh_from_db()
     assert run.state == "succeeded", run.error
