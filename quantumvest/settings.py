@@ -122,12 +122,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache ----------------------------------------------------------------------------------------
 REDIS_URL = env.string("REDIS_URL", "" if DEBUG else env.REQUIRED)
 if REDIS_URL:
+    # An accelerator, not a dependency: with Redis down reads miss and writes are dropped
+    # (quantumvest/cache.py), after at most one short connection attempt per breaker period.
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "quantumvest.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.string("CACHE_KEY_PREFIX", "qv"),
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": env.integer("CACHE_CONNECT_TIMEOUT_MS", 250) / 1000,
+                "SOCKET_TIMEOUT": env.integer("CACHE_SOCKET_TIMEOUT_MS", 500) / 1000,
+                "BREAKER_SECONDS": env.integer("CACHE_BREAKER_SECONDS", 5),
+            },
         }
     }
 else:
