@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files keep their caching), before sessions and auth (it reads the user).
+    "quantumvest.middleware.PrivateNoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -122,12 +124,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache ----------------------------------------------------------------------------------------
 REDIS_URL = env.string("REDIS_URL", "" if DEBUG else env.REQUIRED)
 if REDIS_URL:
+    # An accelerator, not a dependency: with Redis down reads miss and writes are dropped
+    # (quantumvest/cache.py), after at most one short connection attempt per breaker period.
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "quantumvest.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.string("CACHE_KEY_PREFIX", "qv"),
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": env.integer("CACHE_CONNECT_TIMEOUT_MS", 250) / 1000,
+                "SOCKET_TIMEOUT": env.integer("CACHE_SOCKET_TIMEOUT_MS", 500) / 1000,
+                "BREAKER_SECONDS": env.integer("CACHE_BREAKER_SECONDS", 5),
+            },
         }
     }
 else:
@@ -202,6 +210,11 @@ AXES_FAILURE_LIMIT = env.integer("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.integer("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "email"
+# Failures are counted in the database (AccessAttempt), so lockout holds with the cache down. The
+# handler also locks an address out after QV_LOGIN_ADDRESS_FAILURE_LIMIT failed logins across all
+# usernames within the cool-off (password spraying).
+AXES_HANDLER = "apps.accounts.lockout.AddressLimitedHandler"
+QV_LOGIN_ADDRESS_FAILURE_LIMIT = env.integer("QV_LOGIN_ADDRESS_FAILURE_LIMIT", 20)
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
@@ -234,9 +247,16 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "quantumvest.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "quantumvest.schema.AutoSchema",
+    # Every API view, per user (per address for anonymous callers); auth endpoints use "auth".
+    # Counters live in the cache: with Redis down they read as empty, so throttles fail open.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "auth": env.string("API_AUTH_THROTTLE_RATE", "20/min"),
         "user": env.string("API_USER_THROTTLE_RATE", "2000/hour"),
+        "anon": env.string("API_ANON_THROTTLE_RATE", "300/hour"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "NUM_PROXIES": PROXY_COUNT,
