@@ -39,3 +39,10 @@ class PermissionDenied(DomainError):
 class Conflict(DomainError):
     code = "conflict"
     status_code = 409
+
+
+class DatabaseUnavailable(DomainError):
+    """The database refused or lost the connection; the use case changed nothing."""
+
+    code = "database_unavailable"
+    status_code = 503
