@@ -46,3 +46,9 @@ class ServiceUnavailable(DomainError):
 
     code = "service_unavailable"
     status_code = 503
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database refused or lost the connection; the use case changed nothing."""
+
+    code = "database_unavailable"

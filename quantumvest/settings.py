@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise (static files keep their caching), before sessions and auth (it reads the user).
     "quantumvest.middleware.PrivateNoStoreMiddleware",
+    # Before anything reads the body (CSRF, views): per-route upload limits, 413 unread.
+    "quantumvest.uploads.UploadLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -322,7 +324,8 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env.string("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploaded files over 256 kB spool to a temporary file while they stream in, never to memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 
 # --- Security -------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -386,6 +389,14 @@ QV_OPTIMIZE_SYNC_BUDGET = env.integer("QV_OPTIMIZE_SYNC_BUDGET", 3200)
 QV_BACKTEST_SYNC_BUDGET = env.integer("QV_BACKTEST_SYNC_BUDGET", 1000)
 # Market data: uploads over this size are refused before they are read whole.
 QV_IMPORT_MAX_BYTES = env.integer("QV_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# API price imports up to this size run in the request (200 and the report); larger ones run as a
+# job (202 and its URL), so no request approaches gunicorn's worker timeout.
+QV_IMPORT_SYNC_MAX_BYTES = env.integer("QV_IMPORT_SYNC_MAX_BYTES", 2 * 1024 * 1024)
+# Symbols (wide) or columns per price file: a 10,000-column file must not create 10,000 assets.
+QV_IMPORT_MAX_COLUMNS = env.integer("QV_IMPORT_MAX_COLUMNS", 500)
+# News CSV uploads (POST /api/v1/news/import/), and any other request body (quantumvest/uploads.py).
+QV_NEWS_IMPORT_MAX_BYTES = env.integer("QV_NEWS_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+QV_UPLOAD_MAX_BYTES = env.integer("QV_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
 # Where new daily bars come from (apps/assets/providers/): "" (none, the default), "directory" or "stooq".
 QV_PRICE_PROVIDER = env.string("QV_PRICE_PROVIDER", "")
 QV_PRICE_PROVIDER_DIR = env.string("QV_PRICE_PROVIDER_DIR", "")

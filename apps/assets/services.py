@@ -6,7 +6,8 @@ Every face (management command, upload page, API, admin, Celery task) calls thes
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -31,7 +32,7 @@ from apps.assets.importing.upsert import BarWriter, upsert_bars
 from apps.assets.importing.validation import Problem, Validated, layout_for, validate_rows
 from apps.assets.models import Asset, AssetType, ImportFormat, ImportJob
 from quantumvest import jobs
-from quantumvest.errors import NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
+from quantumvest.errors import DatabaseUnavailable, NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
 
 logger = logging.getLogger(__name__)
 
@@ -114,8 +115,49 @@ def import_prices(
     (must be an analyst; ``None`` for the command line). Without ``skip_invalid`` any rejected row
     leaves the database unchanged and raises ``ImportRejected``; with it, the valid rows apply and
     the report lists the rejected ones. Raises ``FileRejected`` (or ``FileTooLarge``) for a file that
-    cannot be read at all, ``PermissionDenied`` for a non-analyst.
+    cannot be read at all, ``PermissionDenied`` for a non-analyst, ``DatabaseUnavailable`` when the
+    database goes away (the transaction is then rolled back by PostgreSQL: nothing is kept).
     """
+    with database_errors("nothing was imported"):
+        return _import_prices(
+            source=source,
+            filename=filename,
+            size=size,
+            format=format,
+            symbol=symbol,
+            asset_type=asset_type,
+            create_assets=create_assets,
+            skip_invalid=skip_invalid,
+            by=by,
+            max_bytes=max_bytes,
+            progress=progress,
+        )
+
+
+@contextmanager
+def database_errors(outcome: str) -> Iterator[None]:
+    """Translate a lost or refused database connection into ``DatabaseUnavailable`` (503)."""
+    try:
+        yield
+    except (OperationalError, InterfaceError) as exc:
+        logger.warning("database unavailable during a price import: %s", exc)
+        raise DatabaseUnavailable(f"The database is not available; {outcome}. Try again in a moment.") from exc
+
+
+def _import_prices(
+    *,
+    source: BinaryIO,
+    filename: str,
+    size: int | None,
+    format: str | None,
+    symbol: str | None,
+    asset_type: str | None,
+    create_assets: bool,
+    skip_invalid: bool,
+    by,
+    max_bytes: int | None,
+    progress: Progress | None,
+) -> ImportReport:
     _require_analyst(by)
     if max_bytes is not None and size is not None and size > max_bytes:
         raise FileTooLarge(f"The file is larger than the limit of {max_bytes:,} bytes.")
@@ -129,7 +171,7 @@ def import_prices(
     if asset_type and asset_type not in AssetType.values:
         raise ValidationFailed(f"Unknown asset type {asset_type!r}.", fields={"asset_type": ["Unknown type."]})
 
-    table = open_table(source, max_bytes=max_bytes)
+    table = open_table(source, max_bytes=max_bytes, max_columns=settings.QV_IMPORT_MAX_COLUMNS)
     fmt = ImportFormat(format) if format else detect_format(table.header)
     if fmt == ImportFormat.OHLCV and not symbol:
         symbol = _symbol_from_filename(filename)
@@ -165,6 +207,9 @@ def import_prices(
                 batch_size=BATCH_SIZE,
                 on_batch=write,
             )
+            if not checked.rows:
+                # Raised inside the transaction: assets created for this file are rolled back too.
+                raise FileRejected("The file has a header but no data rows; nothing was imported.")
             write(checked)
             report.rejected, report.flagged = checked.rejected, checked.flagged
             report.errors, report.warnings = checked.errors, checked.warnings

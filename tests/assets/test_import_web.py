@@ -88,9 +88,10 @@ def test_upload_over_the_limit_is_refused_before_parsing(client, analyst, settin
     response = client.post(reverse("assets:import"), {"file": upload(big)})
     assert response.status_code == 413
     assert b"larger than the limit" in response.content
-    small_over = b"date,AAA\n" + b"2020-01-02,1\n" * 100  # over the limit, within the slack: the form refuses it
-    response = client.post(reverse("assets:import"), {"file": upload(small_over)})
-    assert response.status_code == 422 and b"larger than the limit" in response.content
+    small_over = b"date,AAA\n" + b"2020-01-02,1\n" * 100  # over the limit, within the slack: stopped while streaming
+    response = client.post(reverse("assets:import"), {"file": upload(small_over)}, headers={"HX-Request": "true"})
+    assert response.status_code == 413 and b"larger than the limit" in response.content
+    assert response["HX-Reswap"] == "beforebegin"  # the message goes above the form, which stays
     assert not ImportJob.objects.exists()
 
 

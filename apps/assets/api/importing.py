@@ -1,16 +1,20 @@
-"""API face of price imports (analysts only): a multipart upload imported synchronously.
+"""API face of price imports (analysts only): a multipart upload, imported in the request when small.
 
 ``POST /api/v1/assets/{symbol}/prices/import/`` imports a one-symbol file (OHLCV or date,close);
 ``POST /api/v1/prices/import/`` imports a wide file (date, then one column per symbol).
-Both answer the import report, or the error shape with every rejected row in ``fields.file``.
+A file up to ``QV_IMPORT_SYNC_MAX_BYTES`` is imported at once: 200 with the import report, or the
+error shape with every rejected row in ``fields.file``. A larger one (up to ``QV_IMPORT_MAX_BYTES``)
+becomes an import job, as on the upload page: 202 with the job, whose ``url`` is polled at
+``GET /api/v1/jobs/imports/{id}/`` (the owner only; 404 for anyone else).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -18,9 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.assets import services
-from apps.assets.import_views import upload_too_large
-from apps.assets.importing.parsing import FileTooLarge
-from apps.assets.models import Asset, AssetType, ImportFormat
+from apps.assets.models import Asset, AssetType, ImportFormat, ImportJob
 from quantumvest.errors import NotFound
 from quantumvest.schema import error_response
 
@@ -65,21 +67,71 @@ class ImportReportSerializer(serializers.Serializer):
     warnings = ProblemSerializer(many=True)
 
 
+class ImportJobSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="This job's API address; poll it until state is final.")
+    page = serializers.SerializerMethodField(help_text="The job's web page.")
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "filename",
+            "format",
+            "symbol",
+            "state",
+            "progress",
+            "message",
+            "error",
+            "result",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "url",
+            "page",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField())
+    def get_url(self, job: ImportJob) -> str:
+        return self.context["request"].build_absolute_uri(reverse("assets-api:import-job-detail", args=[job.pk]))
+
+    @extend_schema_field(serializers.URLField())
+    def get_page(self, job: ImportJob) -> str:
+        return self.context["request"].build_absolute_uri(reverse("assets:import-job", args=[job.pk]))
+
+
 REJECTED = error_response("The file or some rows were rejected; `fields.file` lists line, column and reason.")
-TOO_LARGE = error_response("The upload is over QV_IMPORT_MAX_BYTES.")
+TOO_LARGE = error_response("The upload is over QV_IMPORT_MAX_BYTES (refused before it is read).")
+UNAVAILABLE = error_response("The database (`database_unavailable`) or the job queue is not available.")
+IMPORT_RESPONSES = {
+    200: ImportReportSerializer,
+    202: ImportJobSerializer,
+    400: REJECTED,
+    413: TOO_LARGE,
+    503: UNAVAILABLE,
+}
+IMPORT_DESCRIPTION = (
+    "Files up to QV_IMPORT_SYNC_MAX_BYTES are imported in the request: 200 with the report. Larger "
+    "files (up to QV_IMPORT_MAX_BYTES) are imported by a job: 202 with the job and a `Location` header; "
+    "poll its `url` until `state` is succeeded (the report is in `result`) or failed."
+)
 
 
 def _run_import(request: Request, symbol: str | None) -> Response:
-    if upload_too_large(request):
-        raise FileTooLarge(f"The file is larger than the limit of {settings.QV_IMPORT_MAX_BYTES:,} bytes.")
     data = PriceImportInputSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     options = dict(data.validated_data)
     upload = options.pop("file")
-    if symbol is not None:
-        symbol = symbol.upper()
-        if not options["create_assets"] and not Asset.objects.filter(pk=symbol).exists():
-            raise NotFound(f"No asset {symbol}; set create_assets to create it.")
+    with services.database_errors("nothing was imported"):
+        if symbol is not None:
+            symbol = symbol.upper()
+            if not options["create_assets"] and not Asset.objects.filter(pk=symbol).exists():
+                raise NotFound(f"No asset {symbol}; set create_assets to create it.")
+        if upload.size > settings.QV_IMPORT_SYNC_MAX_BYTES:
+            # Too long for one request (gunicorn's timeout): the worker imports it, as on the page.
+            job = services.queue_import_job(upload=upload, by=request.user, symbol=symbol or "", **options)
+            body = ImportJobSerializer(job, context={"request": request}).data
+            return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
     report = services.import_prices(
         source=upload,
         filename=upload.name,
@@ -100,7 +152,8 @@ class AssetPriceImportView(APIView):
         operation_id="assets_prices_import",
         parameters=[OpenApiParameter("symbol", OpenApiTypes.STR, OpenApiParameter.PATH, description="e.g. SPY")],
         request={"multipart/form-data": PriceImportInputSerializer},
-        responses={200: ImportReportSerializer, 400: REJECTED, 413: TOO_LARGE},
+        responses=IMPORT_RESPONSES,
+        description=IMPORT_DESCRIPTION,
     )
     def post(self, request: Request, symbol: str) -> Response:
         """Import one symbol's daily bars (OHLCV, or date and close). Atomic unless ``skip_invalid``."""
@@ -114,8 +167,23 @@ class WidePriceImportView(APIView):
     @extend_schema(
         operation_id="prices_import",
         request={"multipart/form-data": PriceImportInputSerializer},
-        responses={200: ImportReportSerializer, 400: REJECTED, 413: TOO_LARGE},
+        responses=IMPORT_RESPONSES,
+        description=IMPORT_DESCRIPTION,
     )
     def post(self, request: Request) -> Response:
         """Import a wide file: a date column, then one column of closes per symbol."""
         return _run_import(request, None)
+
+
+class ImportJobDetailView(APIView):
+    permission_classes = [IsAuthenticated, IsAnalyst]
+
+    @extend_schema(
+        operation_id="jobs_imports_retrieve",
+        responses={200: ImportJobSerializer, 404: error_response("No such import job of yours.")},
+        summary="State, progress and (when finished) the report of one of your price import jobs.",
+    )
+    def get(self, request: Request, job_id) -> Response:
+        with services.database_errors("the job cannot be read now"):
+            job = services.get_import_job_for_user(job_id, request.user)
+        return Response(ImportJobSerializer(job, context={"request": request}).data)

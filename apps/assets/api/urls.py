@@ -11,4 +11,5 @@ urlpatterns = [
     path("assets/<str:symbol>/stats/", views.StatsView.as_view(), name="stats"),
     path("assets/<str:symbol>/prices/import/", importing.AssetPriceImportView.as_view(), name="prices-import"),
     path("prices/import/", importing.WidePriceImportView.as_view(), name="wide-prices-import"),
+    path("jobs/imports/<uuid:job_id>/", importing.ImportJobDetailView.as_view(), name="import-job-detail"),
 ]

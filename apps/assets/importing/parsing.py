@@ -1,7 +1,7 @@
 """Reading price files: bytes → header and rows of strings with their line numbers, and cell parsers.
 
-Knows nothing of the database. Files are UTF-8 (a byte-order mark is skipped), comma-separated,
-with a header line. The size limit is enforced while streaming, so an oversized file is refused
+Knows nothing of the database. Files are UTF-8 (a byte-order mark is skipped; a decode error names
+its line), comma-separated, with a header line. The size limit is enforced while streaming, so an oversized file is refused
 before it is read whole.
 """
 
@@ -98,27 +98,42 @@ class Table:
             for cells in self._reader:
                 if cells and any(cell.strip() for cell in cells):
                     yield self._line(), cells
-        except UnicodeDecodeError:
-            raise FileRejected(f"Line {self._line() + 1} is not UTF-8 text.") from None
         except csv.Error as exc:
             raise FileRejected(f"Line {self._line()} cannot be read as CSV: {exc}.") from None
 
 
-def open_table(source: BinaryIO, *, max_bytes: int | None = None) -> Table:
-    """Start reading ``source`` (binary, UTF-8 with or without BOM). Raises ``FileRejected``."""
+def _decoded_lines(raw: Iterator[bytes]) -> Iterator[str]:
+    """UTF-8 lines (a leading byte-order mark dropped), decoded one physical line at a time so that
+    a decode error names its line. Raises ``FileRejected``."""
+    for number, line in enumerate(raw, start=1):
+        try:
+            text = line.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            byte = line[exc.start : exc.start + 1].hex().upper()
+            raise FileRejected(
+                f"Line {number} is not UTF-8 text (byte 0x{byte} at position {exc.start + 1}; save the file as UTF-8)."
+            ) from None
+        yield text
+
+
+def open_table(source: BinaryIO, *, max_bytes: int | None = None, max_columns: int | None = None) -> Table:
+    """Start reading ``source`` (binary, UTF-8 with or without BOM). Raises ``FileRejected`` (a
+    header of more than ``max_columns`` value columns included: nothing is read past line 1)."""
     counter = _CountingReader(source, max_bytes)
-    text = io.TextIOWrapper(io.BufferedReader(counter, buffer_size=1 << 16), encoding="utf-8-sig", newline="")
-    reader = csv.reader(text, strict=True)
+    reader = csv.reader(_decoded_lines(io.BufferedReader(counter, buffer_size=1 << 16)), strict=True)
     try:
         header = next(reader, None)
-    except UnicodeDecodeError:
-        raise FileRejected("The file is not UTF-8 text (is it a spreadsheet or a binary file?).") from None
     except csv.Error as exc:
-        raise FileRejected(f"The header line cannot be read as CSV: {exc}.") from None
+        raise FileRejected(f"Line 1 (the header) cannot be read as CSV: {exc}.") from None
     if not header or not any(cell.strip() for cell in header):
         raise FileRejected("The file is empty: expected a header line such as 'Date,Open,High,Low,Close,Volume'.")
     if "\x00" in "".join(header):
         raise FileRejected("The file is not text (it contains NUL bytes).")
+    if max_columns is not None and len(header) - 1 > max_columns:
+        raise FileRejected(
+            f"Line 1: the header has {len(header) - 1:,} value columns; the limit is {max_columns:,} per file "
+            "(QV_IMPORT_MAX_COLUMNS). Split the file."
+        )
     return Table([cell.strip() for cell in header], reader, counter, lambda: reader.line_num)
 
 

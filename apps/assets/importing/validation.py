@@ -1,7 +1,8 @@
 """Rows of strings → valid bars, rejected rows (line, column, reason) and warnings.
 
 The rules: a date that parses and appears once per symbol; prices finite, positive and within
-Decimal(20, 8); high ≥ low; volume ≥ 0; a known symbol unless asset creation was asked for. An
+Decimal(20, 8); high ≥ low; volume ≥ 0; a date no later than today (UTC); a known symbol unless
+asset creation was asked for; each OHLCV column once. An
 open or close outside [low, high] is a vendor glitch, not an error: the bar is kept as given,
 flagged in ``quality_issues`` and reported as a warning.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -73,6 +74,7 @@ class Validated:
     bars: list[Bar] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    rows: int = 0
     rejected: int = 0
     flagged: int = 0
     unlisted_errors: int = 0
@@ -114,7 +116,13 @@ def layout_for(header: list[str], fmt: ImportFormat, *, symbol: str | None) -> L
     columns: dict[str, int] = {}
     for index, name in enumerate(header[1:], start=1):
         key = OHLCV_COLUMNS.get(normalise_name(name))
-        if key and key not in columns:
+        if key and key in columns:
+            first = header[columns[key]]
+            raise FileRejected(
+                f"Line 1: the column {name!r} (column {index + 1}) repeats {first!r} (column {columns[key] + 1}); "
+                "keep one."
+            )
+        if key:
             columns[key] = index
     if "close" not in columns:
         if len(header) == 2:  # date plus one value column: a close-only series
@@ -136,17 +144,21 @@ def validate_rows(
     progress: Callable[[], None] | None = None,
     batch_size: int | None = None,
     on_batch: Callable[[Validated], None] | None = None,
+    today: date | None = None,
 ) -> Validated:
-    """Check every row; ``unknown`` symbols (not in the database, not to be created) are rejected.
+    """Check every row; ``unknown`` symbols (not in the database, not to be created) are rejected,
+    and so are rows dated after ``today`` (default: today's UTC date): a daily bar cannot exist yet.
 
     With ``on_batch``, every ``batch_size`` valid bars are handed over (``on_batch(out)`` reads
     ``out.bars``) and dropped; the bars of the last partial batch stay in the result."""
     out = Validated()
+    today = today or datetime.now(UTC).date()
     seen: dict[date, int] = {}  # date → first line (one symbol per OHLCV file, one date per wide row)
     unknown_bars: dict[str, int] = {}
     check = _wide_row if layout.format == ImportFormat.WIDE else _ohlcv_row
     header_width = len(layout.header)
     for count, (line, cells) in enumerate(rows, start=1):
+        out.rows = count
         if len(cells) > header_width and any(cell.strip() for cell in cells[header_width:]):
             out.reject(line, "-", f"the row has {len(cells)} cells but the header has {header_width}")
             continue
@@ -154,6 +166,10 @@ def validate_rows(
             day = parse_date(cells[0])
         except CellError as exc:
             out.reject(line, layout.header[0] or "date", str(exc), bars=_bars_in_row(layout, cells))
+            continue
+        if day > today:
+            reason = f"the date {day.isoformat()} is after today ({today.isoformat()}, UTC)"
+            out.reject(line, layout.header[0] or "date", reason, bars=_bars_in_row(layout, cells))
             continue
         first = seen.get(day)
         if first is not None:

@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from apps.assets import services
 from apps.assets.models import AssetType, ImportFormat
-from quantumvest.errors import DomainError
+from quantumvest.errors import DatabaseUnavailable, DomainError
 
 
 class Command(BaseCommand):
@@ -52,6 +52,8 @@ class Command(BaseCommand):
                     )
                 except services.ImportRejected as exc:
                     report = exc.report
+                except DatabaseUnavailable as exc:
+                    raise CommandError(f"{path}: {exc.detail}", returncode=1) from None
                 except DomainError as exc:
                     self.stderr.write(self.style.ERROR(f"{path}: {exc.detail}"))
                     failed_files += 1

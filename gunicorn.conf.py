@@ -1,0 +1,52 @@
+"""gunicorn settings for QuantumVest: `gunicorn -c gunicorn.conf.py quantumvest.wsgi`.
+
+Every value can be overridden from the environment (GUNICORN_*); each says why it is what it is.
+Work that can outlast a request (large imports, forecasts, optimisation) runs as Celery jobs, so
+every request is expected to end well inside ``timeout``: the synchronous API import is capped
+by QV_IMPORT_SYNC_MAX_BYTES, uploads are refused unread over their limit.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {value!r}.") from None
+
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Sync workers: the app is CPU-light per request and blocking I/O is bounded by timeouts
+# (database connect 3 s, cache socket, broker publish). 2 per core + 1 keeps a core busy while
+# another worker waits on PostgreSQL; capped so a large host does not open hundreds of DB connections.
+workers = _int("GUNICORN_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 12))
+threads = _int("GUNICORN_THREADS", 1)
+# A request still running after 30 s is stuck (the slowest legitimate request, a 2 MB synchronous
+# import, takes a few seconds): the arbiter kills the worker rather than let it hold a slot forever.
+timeout = _int("GUNICORN_TIMEOUT", 30)
+# On SIGTERM (deploys, scale-down) in-flight requests get as long to finish as they may run at all.
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+# Behind a proxy that reuses connections: a short keep-alive frees sync workers quickly.
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+# Recycle each worker after ~1000 requests so slow leaks (numpy/pandas caches, fragmentation)
+# cannot grow without bound; the jitter keeps all workers from restarting at the same moment.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+# Request line: our longest legitimate URLs (filters, pagination) are far below 4 kB; longer is abuse.
+limit_request_line = _int("GUNICORN_LIMIT_REQUEST_LINE", 4094)
+# Header count and size: browsers send ~20 headers; 8 kB per field fits a JWT and large cookies.
+limit_request_fields = _int("GUNICORN_LIMIT_REQUEST_FIELDS", 50)
+limit_request_field_size = _int("GUNICORN_LIMIT_REQUEST_FIELD_SIZE", 8190)
+# The heartbeat file lives in memory where available: a slow or full disk must not look like a
+# hung worker and get it killed.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 - a tmpfs, not a shared temp file
+# Logs to stdout/stderr for the process manager or container runtime to collect.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
