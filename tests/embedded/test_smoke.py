@@ -242,6 +242,11 @@ def test_every_page_and_api_route_answers_without_a_server_error(world):
         assert response.status_code < 500, f"GET {path} ({name}) answered {response.status_code}"
     assert len(answered) > 50
     ok = [p for p, code in answered.items() if code == 200]
+    # And once more signed out: a login redirect, 401 or 405, never a server error.
+    anonymous_site, anonymous_api = Client(), APIClient()
+    for path in answered:
+        response = (anonymous_api if path.startswith("/api/v1/") else anonymous_site).get(path)
+        assert response.status_code < 500, f"anonymous GET {path} answered {response.status_code}"
     for must in (
         "/assets/SPY/",
         f"/portfolios/{portfolio.id}/",
