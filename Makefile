@@ -20,8 +20,14 @@ PROD_ENV = DJANGO_DEBUG=False \
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
 	EMAIL_URL=locmem:// QV_VAR_DIR=$(CURDIR)/var/test
 TEST_ENV = $(PROD_ENV) DJANGO_SECURE_SSL_REDIRECT=False
+# The embedded lane: the configuration of `make run` (DEBUG on, nothing configured: SQLite, local-memory
+# cache, eager Celery tasks, console e-mail), with its var/ directory in a throwaway place.
+EMBEDDED_VAR := $(CURDIR)/var/test-embedded
+EMBEDDED_ENV = env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u CELERY_RESULT_BACKEND -u EMAIL_URL \
+	-u DJANGO_SECRET_KEY -u JWT_SIGNING_KEY -u DJANGO_ALLOWED_HOSTS \
+	DJANGO_DEBUG=True QV_VAR_DIR=$(EMBEDDED_VAR) QV_TEST_LANE=embedded
 
-.PHONY: run test lint check pytest venv deps dev-deps clean
+.PHONY: run test test-embedded lint check pytest venv deps dev-deps clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "QuantumVest needs Python 3.11 or newer; found " + sys.version.split()[0])'
@@ -59,7 +65,13 @@ pytest: dev-deps
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) PYTHON=$(PY) scripts/ensure-services
 	$(TEST_ENV) $(PY) -m pytest -n $(PYTEST_WORKERS) $(ARGS)
 
-test: lint check pytest
+# tests/embedded and tests/e2e on the `make run` configuration; DEBUG stays on as in `make run`.
+test-embedded: dev-deps
+	rm -rf $(EMBEDDED_VAR) && mkdir -p $(EMBEDDED_VAR)
+	$(EMBEDDED_ENV) $(PY) manage.py check --fail-level WARNING
+	$(EMBEDDED_ENV) $(PY) -m pytest -n $(PYTEST_WORKERS) -o django_debug_mode=keep tests/embedded tests/e2e $(ARGS)
+
+test: lint check pytest test-embedded
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

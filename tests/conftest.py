@@ -14,6 +14,8 @@ from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+# tests/embedded runs only in the embedded lane (`make test-embedded`), which sets QV_TEST_LANE.
+collect_ignore = [] if os.environ.get("QV_TEST_LANE") == "embedded" else ["embedded"]
 
 # Parallel test processes share one Redis: give each its own key space and Celery queue.
 settings.CACHES["default"]["KEY_PREFIX"] = f"qv-test-{XDIST_WORKER}"

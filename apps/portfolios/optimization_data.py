@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pandas as pd
 from django.db import connection
+from django.db.models import OuterRef, Subquery
 from scipy.stats import norm
 
 from apps.assets.models import Asset, AssetType, PriceBar
@@ -143,11 +144,16 @@ def prediction_views(symbols: list[str], assets: dict[str, Asset]) -> tuple[list
     """
     from apps.predictions.models import Prediction
 
-    latest = (
-        Prediction.objects.filter(asset_id__in=symbols, timeframe__in=VIEW_TIMEFRAMES)
-        .order_by("asset_id", "-timestamp", "-horizon_periods")
-        .distinct("asset_id")
+    # The latest prediction per asset as a correlated subquery (not DISTINCT ON): it runs on
+    # PostgreSQL and on the SQLite of `make run` alike. The id breaks ties, so the pick is stable.
+    newest_of_asset = (
+        Prediction.objects.filter(asset_id=OuterRef("asset_id"), timeframe__in=VIEW_TIMEFRAMES)
+        .order_by("-timestamp", "-horizon_periods", "-id")
+        .values("id")[:1]
     )
+    latest = Prediction.objects.filter(
+        asset_id__in=symbols, timeframe__in=VIEW_TIMEFRAMES, id=Subquery(newest_of_asset)
+    ).order_by("asset_id")
     views, notes = [], []
     for p in latest:
         f = assets[p.asset_id].trading_days_per_year

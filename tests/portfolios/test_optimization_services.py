@@ -64,6 +64,20 @@ def test_a_prediction_becomes_an_annualised_view_with_variance_from_its_interval
     assert "GE: 1m prediction" in notes[0]
 
 
+def test_only_the_latest_prediction_of_each_asset_becomes_a_view(stocks):
+    older = predict("GE", as_of_price="100", predicted="80", lower="70", upper="90", score="0.75", timeframe="3m")
+    Prediction.objects.filter(pk=older.pk).update(timestamp=older.timestamp - pd.Timedelta(days=1))
+    predict("GE", as_of_price="100", predicted="105", lower="95", upper="115", score="0.75")
+    predict("WMT", as_of_price="50", predicted="55", lower="45", upper="65", score="0.8", timeframe="3m")
+    assets = {a.id: a for a in Asset.objects.filter(id__in=SYMBOLS)}
+    views, notes = optimization_data.prediction_views(SYMBOLS, assets)
+    assert [(v.symbol, round(v.expected_return, 6)) for v in views] == [
+        ("GE", round(1.05**12 - 1, 6)),
+        ("WMT", round(1.1 ** (252 / 63) - 1, 6)),
+    ]
+    assert len(notes) == 2
+
+
 def test_black_litterman_tilts_towards_a_confident_bullish_prediction(stocks):
     portfolio = PortfolioFactory()
     for symbol in SYMBOLS:
