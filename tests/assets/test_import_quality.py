@@ -143,22 +143,21 @@ def test_a_small_api_import_answers_200_with_the_report(client, analyst, setting
 
 
 @pytest.mark.parametrize("url", ["/api/v1/prices/import/", "/api/v1/assets/AAA/prices/import/"])
-def test_a_large_api_import_answers_202_with_a_job_to_poll(
-    client, analyst, settings, url, django_capture_on_commit_callbacks
-):
+def test_a_large_api_import_answers_202_with_a_job_to_poll(client, analyst, settings, url):
     settings.QV_IMPORT_SYNC_MAX_BYTES = 1000
     AssetFactory(id="AAA")
     header = b"date,AAA\n" if "assets/AAA" not in url else b"Date,Close\n"
     start = datetime(2020, 1, 1, tzinfo=UTC).date()
     data = header + b"".join(f"{start + timedelta(days=day)},1\n".encode() for day in range(100))
     assert len(data) > 1000
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with patch("apps.assets.tasks.run_import_job.apply_async") as publish:
         response = client.post(url, {"file": csv(data)})
     assert response.status_code == 202, response.content
     body = response.json()
     assert body["state"] == "queued" and body["url"].endswith(f"/api/v1/jobs/imports/{body['id']}/")
     assert response["Location"] == body["url"]
-    assert len(callbacks) == 1 and not PriceBar.objects.exists()
+    assert publish.call_count == 1 and publish.call_args.kwargs["args"] == [body["id"]]
+    assert not PriceBar.objects.exists()
     assert client.get(body["url"]).json()["id"] == body["id"]
 
 
