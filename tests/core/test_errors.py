@@ -75,6 +75,7 @@ def test_session_request_without_csrf_token_is_a_json_403():
 
 
 def test_server_error_under_the_api_is_json_without_details(settings):
+    # A cache backend that raises (plain django-redis, not the resilient one of settings.py) with
     # Redis down: the throttle cannot count, the request fails, and says so in the error shape.
     settings.CACHES = {
         "default": {
