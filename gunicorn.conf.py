@@ -28,8 +28,9 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # another worker waits on PostgreSQL; capped so a large host does not open hundreds of DB connections.
 workers = _int("GUNICORN_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 12))
 threads = _int("GUNICORN_THREADS", 1)
-# A request still running after 30 s is stuck (the slowest legitimate request, a 2 MB synchronous
-# import, takes a few seconds): the arbiter kills the worker rather than let it hold a slot forever.
+# A request still running after 30 s is stuck (the slowest legitimate request, a synchronous API
+# import at QV_IMPORT_SYNC_MAX_BYTES = 1 MB, takes about 6 s on 2 busy cores): the arbiter kills the
+# worker rather than let it hold a slot forever.
 timeout = _int("GUNICORN_TIMEOUT", 30)
 # On SIGTERM (deploys, scale-down) in-flight requests get as long to finish as they may run at all.
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)

@@ -154,3 +154,20 @@ def test_news_csv_route_has_its_own_limit(client, settings):
     client.force_login(UserFactory(role="analyst"))
     status, body = post_stream(client, "/api/v1/news/import/", MultipartStream(120_000))
     assert status == 413 and b"50,000 bytes" in body
+
+
+def test_every_route_with_its_own_limit_exists():
+    """A renamed URL would silently fall back to the general limit."""
+    from django.urls import NoReverseMatch, get_resolver
+
+    from quantumvest.uploads import route_limits
+
+    names = set()
+    resolver = get_resolver()
+    for name in route_limits():
+        namespace, _, short = name.partition(":")
+        try:
+            names.add(short in resolver.namespace_dict[namespace][1].reverse_dict)
+        except (KeyError, NoReverseMatch):
+            names.add(False)
+    assert names == {True}
