@@ -166,6 +166,30 @@ def test_load_demo_fills_an_empty_database():
     assert PriceBar.objects.filter(asset_id="BTC-USD").count() > 2000
 
 
+def test_black_litterman_on_the_demo_data_of_make_run(world):
+    """What a `make run` user does: demo data, forecasts for two holdings, then Black-Litterman over
+    the whole history (stocks and crypto mixed)."""
+    call_command("load_demo", verbosity=0)
+    portfolio = world["portfolio"]
+    portfolio_services.add_lot(
+        portfolio=portfolio,
+        symbol="AAPL",
+        quantity=Decimal("5"),
+        purchase_price=Decimal("101.50"),
+        purchase_date=date(2016, 3, 1),
+    )
+    for symbol in ("AAPL", "BTC-USD"):
+        assert request_forecast(world["api"], symbol)["state"] == "succeeded"
+    response = world["api"].post(
+        f"/api/v1/portfolios/{portfolio.id}/optimize/", {"objective": "black_litterman"}, format="json"
+    )
+    assert response.status_code in (200, 202), response.json()
+    run = world["api"].get(f"/api/v1/optimizations/{response.json()['id']}/").json()
+    assert run["status"] == "succeeded", run
+    assert set(run["weights"]) == {"SPY", "BTC-USD", "AAPL"}
+    assert sum(run["weights"].values()) == pytest.approx(1.0, abs=1e-6)
+
+
 # --- Every route once ------------------------------------------------------------------------------
 
 

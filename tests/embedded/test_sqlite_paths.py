@@ -12,7 +12,7 @@ from django.db import connection
 
 from apps.assets.models import PriceBar, quantize_price
 from apps.assets.services import import_price_file
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 
 SPY = Path(__file__).resolve().parents[2] / "data" / "sample" / "yahoo_SPY_2008_2017.csv"
 
@@ -74,3 +74,29 @@ def test_stats_and_the_asset_page_answer_on_sqlite(spy, api):
     page = api.get("/assets/SPY/")
     assert page.status_code == 200
     assert b"SPY" in page.content
+
+
+def test_reimport_changes_nothing_and_a_changed_close_is_updated(spy, tmp_path):
+    again = import_price_file(SPY, format="ohlcv", symbol="SPY")
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2519)
+    changed = tmp_path / "SPY.csv"
+    lines = SPY.read_text().splitlines()
+    header, last = lines[0].split(","), lines[-1].split(",")
+    last[header.index("Close")] = "999.125"
+    changed.write_text("\n".join([lines[0], ",".join(last)]) + "\n")
+    report = import_price_file(changed, format="ohlcv", symbol="SPY")
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 0)
+    assert PriceBar.objects.get(asset_id="SPY", date=last[0]).close == Decimal("999.125")
+    assert PriceBar.objects.filter(asset_id="SPY").count() == 2519
+
+
+def test_a_refresh_token_rotates_once_on_sqlite(db, client):
+    user = UserFactory()
+    pair = client.post(
+        "/api/v1/auth/token/", {"email": user.email, "password": DEFAULT_PASSWORD}, content_type="application/json"
+    ).json()
+    rotated = client.post("/api/v1/auth/token/refresh/", {"refresh": pair["refresh"]}, content_type="application/json")
+    assert rotated.status_code == 200, rotated.json()
+    reused = client.post("/api/v1/auth/token/refresh/", {"refresh": pair["refresh"]}, content_type="application/json")
+    assert reused.status_code == 401
+    assert set(reused.json()) == {"detail", "code", "fields"}
