@@ -53,3 +53,9 @@ class AutoSchema(SpectacularAutoSchema):
             if code not in responses:
                 responses[code] = self._get_response_for_code(error_response(description), code, direction=direction)
         return responses
+
+
+# Endpoints that queue a job through ``quantumvest.jobs.submit`` document this response.
+BROKER_UNAVAILABLE = error_response(
+    "The task broker is unavailable (code `broker_unavailable`): the job was not queued and is marked failed."
+)

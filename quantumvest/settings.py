@@ -163,6 +163,8 @@ CELERY_BROKER_CONNECTION_TIMEOUT = QV_BROKER_PUBLISH_TIMEOUT
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # How long an unacknowledged (acks_late) task waits before another worker gets it again.
     "visibility_timeout": env.integer("CELERY_BROKER_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 300),
+    # Look for such tasks every 10 s (kombu's default scans only every 10th sweep, ~100 s).
+    "unacked_restore_throttle": 1,
     "socket_connect_timeout": QV_BROKER_PUBLISH_TIMEOUT,
     "socket_timeout": QV_BROKER_PUBLISH_TIMEOUT + 2,  # above the worker's 1 s BRPOP
 }

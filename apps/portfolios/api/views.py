@@ -16,7 +16,7 @@ from apps.portfolios.api import serializers as s
 from apps.portfolios.models import PortfolioAsset
 from apps.portfolios.performance import DEFAULT_RISK_FREE_RATE
 from quantumvest.errors import ValidationFailed
-from quantumvest.schema import error_response
+from quantumvest.schema import BROKER_UNAVAILABLE, error_response
 
 NAME_CONFLICT = error_response("You already have a portfolio with this name (code `name_taken`).")
 
@@ -206,7 +206,7 @@ class OptimizeView(OwnedPortfolioMixin, GenericAPIView):
         "ones (or with a `backtest`) answer 202 with `job_url`. expected_return, volatility and sharpe "
         "are in-sample.",
         request=s.OptimizeInput,
-        responses={200: s.OptimizationRunOutput, 202: s.OptimizationRunOutput},
+        responses={200: s.OptimizationRunOutput, 202: s.OptimizationRunOutput, 503: BROKER_UNAVAILABLE},
     )
     def post(self, request, portfolio_id):
         data = s.OptimizeInput(data=request.data)
@@ -241,7 +241,7 @@ class BacktestView(OwnedPortfolioMixin, GenericAPIView):
         "Weights at each rebalance use only prices up to that date. Small backtests answer 200; "
         "larger ones 202 with `job_url`.",
         request=s.OptimizeInput,
-        responses={200: s.BacktestRunOutput, 202: s.BacktestRunOutput},
+        responses={200: s.BacktestRunOutput, 202: s.BacktestRunOutput, 503: BROKER_UNAVAILABLE},
     )
     def post(self, request, portfolio_id):
         data = s.OptimizeInput(data=request.data)

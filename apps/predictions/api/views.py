@@ -16,6 +16,7 @@ from apps.predictions.api.serializers import (
     TrackRecordSerializer,
 )
 from apps.predictions.models import ModelVersion, Prediction, Timeframe, VersionStatus
+from quantumvest.schema import BROKER_UNAVAILABLE
 
 
 class PredictionFilter(django_filters.FilterSet):
@@ -71,6 +72,7 @@ class RequestPredictions(APIView):
             202: PredictionJobSerializer,
             400: OpenApiResponse(description="The asset is inactive or has no prices."),
             404: OpenApiResponse(description="Unknown asset."),
+            503: BROKER_UNAVAILABLE,
         },
         summary="Queue forecast generation for all four timeframes; answers with the job to poll.",
     )
