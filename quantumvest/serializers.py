@@ -1,0 +1,39 @@
+"""The base of API input serializers: a body means the same in JSON, form and multipart encodings,
+and what the schema says a field is, it is.
+
+- DRF reads an empty form value of an optional field as "not sent" (HTML forms submit every
+  field), so ``name=`` in a multipart PATCH was silently ignored while ``{"name": ""}`` is rejected.
+  Here an empty value is rejected the same way in every encoding.
+- DRF's ``CharField`` turns a JSON number into a string; the schema says string, so a number is
+  rejected.
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+from rest_framework.utils import html
+
+NOT_A_STRING = "Not a valid string."
+
+
+class Input(serializers.Serializer):
+    def to_internal_value(self, data):
+        errors: dict[str, list[str]] = {}
+        writable = {name: field for name, field in self.fields.items() if not field.read_only}
+        if html.is_html_input(data):
+            for name, field in writable.items():
+                if (
+                    not field.required
+                    and not field.allow_null
+                    and not getattr(field, "allow_blank", False)
+                    and data.get(name) == ""
+                ):
+                    errors[name] = [str(field.error_messages.get("blank", "This field may not be blank."))]
+        elif isinstance(data, dict):
+            for name, field in writable.items():
+                value = data.get(name)
+                if isinstance(field, serializers.CharField) and value is not None and not isinstance(value, str):
+                    errors[name] = [NOT_A_STRING]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
