@@ -54,6 +54,12 @@ class AutoSchema(SpectacularAutoSchema):
         )
         return errors
 
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and getattr(serializer, "require_any", False):
+            schema["minProperties"] = 1  # quantumvest.serializers.Input.require_any
+        return schema
+
     def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)
         for parameter in (operation or {}).get("parameters", []):

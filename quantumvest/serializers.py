@@ -6,6 +6,8 @@ and what the schema says a field is, it is.
   Here an empty value is rejected the same way in every encoding.
 - DRF's ``CharField`` turns a JSON number into a string; the schema says string, so a number is
   rejected.
+- ``require_any = True`` (partial updates): a body with none of the fields is rejected, rather than
+  answering 200 for a change of nothing (the schema says ``minProperties: 1``).
 """
 
 from __future__ import annotations
@@ -14,12 +16,17 @@ from rest_framework import serializers
 from rest_framework.utils import html
 
 NOT_A_STRING = "Not a valid string."
+NOTHING_TO_CHANGE = "Send at least one field to change."
 
 
 class Input(serializers.Serializer):
+    require_any = False
+
     def to_internal_value(self, data):
         errors: dict[str, list[str]] = {}
         writable = {name: field for name, field in self.fields.items() if not field.read_only}
+        if self.require_any and not any(name in data for name in writable):
+            raise serializers.ValidationError({"non_field_errors": [NOTHING_TO_CHANGE]}, code="nothing_to_change")
         if html.is_html_input(data):
             for name, field in writable.items():
                 if (

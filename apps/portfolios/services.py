@@ -17,7 +17,7 @@ from django.utils import timezone
 from apps.assets.models import Asset
 from apps.portfolios import holdings_csv, selectors
 from apps.portfolios.models import Portfolio, PortfolioAsset
-from quantumvest.errors import Conflict, ValidationFailed
+from quantumvest.errors import Conflict, NotFound, ValidationFailed
 
 NAME_TAKEN = "You already have a portfolio with this name."
 
@@ -132,9 +132,11 @@ def update_lot(
 
     The row is re-read under ``SELECT ... FOR UPDATE`` and only the given fields are written, so two
     concurrent updates of different fields both hold (no lost update). Returns the locked, updated
-    lot; the ``lot`` passed in is left as it was.
+    lot; the ``lot`` passed in is left as it was. Raises ``NotFound`` when the lot was deleted meanwhile.
     """
-    locked = PortfolioAsset.objects.select_for_update().select_related("asset").get(pk=lot.pk)
+    locked = PortfolioAsset.objects.select_for_update().select_related("asset").filter(pk=lot.pk).first()
+    if locked is None:
+        raise NotFound("This lot no longer exists.")
     changed: list[str] = []
     symbol_error = None
     if symbol is not None:

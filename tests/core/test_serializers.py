@@ -51,3 +51,10 @@ def test_a_form_without_the_optional_field_still_uses_its_default(api):
     assert response.status_code == 201
     assert response.json()["base_currency"] == "USD"
     assert response.json()["lot_count"] == 0
+
+
+@pytest.mark.parametrize("encoding", ["multipart", "json"])
+def test_a_patch_with_nothing_to_change_is_rejected(api, portfolio, encoding):
+    response = api.patch(f"/api/v1/portfolios/{portfolio.id}/", {}, format=encoding)
+    assert response.status_code == 400
+    assert response.json()["code"] == "nothing_to_change"

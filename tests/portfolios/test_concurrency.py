@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from apps.portfolios import services
 from apps.portfolios.models import PortfolioAsset
+from quantumvest.errors import NotFound
 from tests.portfolios.factories import LotFactory
 
 # Both requests meet here after reading the lot and before writing it, when the code lets them
@@ -72,3 +73,13 @@ def test_update_lot_writes_only_the_given_fields():
     assert (updated.quantity, updated.purchase_price) == (Decimal("3"), Decimal("150"))
     fresh = PortfolioAsset.objects.get(pk=lot.pk)
     assert (fresh.quantity, fresh.purchase_price) == (Decimal("3"), Decimal("150"))
+
+
+@pytest.mark.django_db
+def test_updating_a_lot_deleted_meanwhile_is_not_found():
+    lot = LotFactory()
+    stale = PortfolioAsset.objects.get(pk=lot.pk)
+    PortfolioAsset.objects.filter(pk=lot.pk).delete()
+
+    with pytest.raises(NotFound):
+        services.update_lot(lot=stale, quantity=Decimal("3"))

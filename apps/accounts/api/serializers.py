@@ -49,6 +49,7 @@ class UserOutput(serializers.ModelSerializer):
 
 
 class ProfileUpdateInput(Input):
+    require_any = True
     email = serializers.EmailField(max_length=254, required=False)
     name = serializers.CharField(max_length=150, required=False, allow_blank=True)
 

@@ -22,6 +22,7 @@ class PortfolioInput(Input):
 
 
 class PortfolioPatchInput(Input):
+    require_any = True
     name = serializers.CharField(max_length=100, required=False)
     base_currency = serializers.RegexField(r"^[A-Za-z]{3}$", max_length=3, required=False)
 
@@ -48,6 +49,8 @@ class LotInput(Input):
 
 
 class LotPatchInput(LotInput):
+    require_any = True
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
