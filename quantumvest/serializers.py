@@ -12,6 +12,8 @@ and what the schema says a field is, it is.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rest_framework import serializers
 from rest_framework.utils import html
 
@@ -23,6 +25,8 @@ class Input(serializers.Serializer):
     require_any = False
 
     def to_internal_value(self, data):
+        if not isinstance(data, Mapping):
+            return super().to_internal_value(data)  # DRF's "Invalid data. Expected a dictionary"
         errors: dict[str, list[str]] = {}
         writable = {name: field for name, field in self.fields.items() if not field.read_only}
         if self.require_any and not any(name in data for name in writable):
@@ -36,7 +40,7 @@ class Input(serializers.Serializer):
                     and data.get(name) == ""
                 ):
                     errors[name] = [str(field.error_messages.get("blank", "This field may not be blank."))]
-        elif isinstance(data, dict):
+        else:
             for name, field in writable.items():
                 value = data.get(name)
                 if isinstance(field, serializers.CharField) and value is not None and not isinstance(value, str):

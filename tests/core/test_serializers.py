@@ -58,3 +58,10 @@ def test_a_patch_with_nothing_to_change_is_rejected(api, portfolio, encoding):
     response = api.patch(f"/api/v1/portfolios/{portfolio.id}/", {}, format=encoding)
     assert response.status_code == 400
     assert response.json()["code"] == "nothing_to_change"
+
+
+@pytest.mark.parametrize("body", ["false", "1", "[]", '"text"'])
+def test_a_body_that_is_not_an_object_is_a_400(api, portfolio, body):
+    response = api.generic("PATCH", f"/api/v1/portfolios/{portfolio.id}/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert set(response.json()) == {"detail", "code", "fields"}
