@@ -17,8 +17,39 @@ from quantumvest.errors import DomainError
 
 
 class Pagination(PageNumberPagination):
+    """``page`` and ``page_size`` must be positive integers (``page_size`` at most 500), else 400 naming
+    the parameter; a page past the last one is 404. Both are documented in the schema."""
+
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def _positive(self, request, name: str, maximum: int | None = None) -> int | None:
+        raw = request.query_params.get(name)
+        if raw in (None, ""):
+            return None
+        try:
+            value = int(raw)
+        except ValueError:
+            value = 0
+        if value < 1 or (maximum is not None and value > maximum):
+            limit = f" between 1 and {maximum}" if maximum else " of at least 1"
+            raise exceptions.ValidationError({name: [f"A whole number{limit}."]}, code="invalid_pagination")
+        return value
+
+    def get_page_size(self, request):
+        return self._positive(request, self.page_size_query_param, self.max_page_size) or self.page_size
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self._positive(request, self.page_query_param)
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
+        return parameters
 
 
 def _flatten(detail) -> list[str]:

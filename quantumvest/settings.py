@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the path, query or cookies into a query (NUL bytes answer 400, not 500).
+    "quantumvest.input_hygiene.InputHygieneMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise (static files keep their caching), before sessions and auth (it reads the user).
     "quantumvest.middleware.PrivateNoStoreMiddleware",
@@ -248,6 +250,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "quantumvest.api.Pagination",
+    "DEFAULT_METADATA_CLASS": "quantumvest.api_metadata.Metadata",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "quantumvest.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "quantumvest.schema.AutoSchema",

@@ -17,7 +17,7 @@ from django.utils import timezone
 from apps.assets.models import Asset
 from apps.portfolios import holdings_csv, selectors
 from apps.portfolios.models import Portfolio, PortfolioAsset
-from quantumvest.errors import Conflict, ValidationFailed
+from quantumvest.errors import Conflict, NotFound, ValidationFailed
 
 NAME_TAKEN = "You already have a portfolio with this name."
 
@@ -128,22 +128,31 @@ def update_lot(
     purchase_price: Decimal | None = None,
     purchase_date: date | None = None,
 ) -> PortfolioAsset:
-    """Change a lot's fields (its portfolio never changes); same errors as ``add_lot``."""
+    """Change the given fields of a lot (its portfolio never changes); same errors as ``add_lot``.
+
+    The row is re-read under ``SELECT ... FOR UPDATE`` and only the given fields are written, so two
+    concurrent updates of different fields both hold (no lost update). Returns the locked, updated
+    lot; the ``lot`` passed in is left as it was. Raises ``NotFound`` when the lot was deleted meanwhile.
+    """
+    locked = PortfolioAsset.objects.select_for_update().select_related("asset").filter(pk=lot.pk).first()
+    if locked is None:
+        raise NotFound("This lot no longer exists.")
+    changed: list[str] = []
     symbol_error = None
     if symbol is not None:
         asset, symbol_error = _asset(symbol)
         if asset is not None:
-            lot.asset = asset
-    if quantity is not None:
-        lot.quantity = quantity
-    if purchase_price is not None:
-        lot.purchase_price = purchase_price
-    if purchase_date is not None:
-        lot.purchase_date = purchase_date
-    _validate_lot(lot, symbol_error)
-    lot.save()
-    Portfolio.objects.filter(pk=lot.portfolio_id).update(updated_at=timezone.now())
-    return lot
+            locked.asset = asset
+            changed.append("asset")
+    for name, value in (("quantity", quantity), ("purchase_price", purchase_price), ("purchase_date", purchase_date)):
+        if value is not None:
+            setattr(locked, name, value)
+            changed.append(name)
+    _validate_lot(locked, symbol_error)
+    if changed:
+        locked.save(update_fields=[*changed, "updated_at"])
+        Portfolio.objects.filter(pk=locked.portfolio_id).update(updated_at=timezone.now())
+    return locked
 
 
 @transaction.atomic

@@ -176,8 +176,13 @@ def test_me_patch_changes_name_and_email():
 def test_me_patch_ignores_read_only_fields():
     user = UserFactory()
     client = _client(_pair(user.email)["access"])
-    response = client.patch(ME, {"subscription_tier": "enterprise", "id": "x"}, format="json")
+    response = client.patch(ME, {"name": "New", "subscription_tier": "enterprise", "id": "x"}, format="json")
     assert response.status_code == 200
+    user.refresh_from_db()
+    assert (user.name, user.subscription_tier) == ("New", "free")
+    # Only read-only fields: nothing to change (400), and still nothing changed.
+    response = client.patch(ME, {"subscription_tier": "enterprise", "id": "x"}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "nothing_to_change"
     user.refresh_from_db()
     assert user.subscription_tier == "free"
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from apps.accounts.models import User
+from quantumvest.serializers import Input
 
 
 def _password_field(**kwargs) -> serializers.CharField:
@@ -47,7 +48,8 @@ class UserOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProfileUpdateInput(serializers.Serializer):
+class ProfileUpdateInput(Input):
+    require_any = True
     email = serializers.EmailField(max_length=254, required=False)
     name = serializers.CharField(max_length=150, required=False, allow_blank=True)
 

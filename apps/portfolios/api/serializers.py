@@ -13,28 +13,35 @@ from apps.portfolios.models import (
     Portfolio,
     PortfolioAsset,
 )
+from quantumvest.serializers import Input
 
 
-class PortfolioInput(serializers.Serializer):
+class PortfolioInput(Input):
     name = serializers.CharField(max_length=100)
     base_currency = serializers.RegexField(r"^[A-Za-z]{3}$", max_length=3, required=False, default="USD")
 
 
-class PortfolioPatchInput(serializers.Serializer):
+class PortfolioPatchInput(Input):
+    require_any = True
     name = serializers.CharField(max_length=100, required=False)
     base_currency = serializers.RegexField(r"^[A-Za-z]{3}$", max_length=3, required=False)
 
 
 class PortfolioOutput(serializers.ModelSerializer):
-    lot_count = serializers.IntegerField(read_only=True, required=False)
+    lot_count = serializers.SerializerMethodField()
 
     class Meta:
         model = Portfolio
         fields = ["id", "name", "base_currency", "lot_count", "created_at", "updated_at"]
         read_only_fields = fields
 
+    def get_lot_count(self, portfolio: Portfolio) -> int:
+        # Lists annotate it (selectors.portfolios_for_user); a single portfolio counts its lots.
+        count = getattr(portfolio, "lot_count", None)
+        return portfolio.lots.count() if count is None else count
 
-class LotInput(serializers.Serializer):
+
+class LotInput(Input):
     symbol = serializers.CharField(max_length=20)
     quantity = serializers.DecimalField(max_digits=28, decimal_places=QUANTITY_PLACES)
     purchase_price = serializers.DecimalField(max_digits=20, decimal_places=MONEY_PLACES)
@@ -42,6 +49,8 @@ class LotInput(serializers.Serializer):
 
 
 class LotPatchInput(LotInput):
+    require_any = True
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
@@ -58,7 +67,7 @@ class LotOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class HoldingsImportInput(serializers.Serializer):
+class HoldingsImportInput(Input):
     file = serializers.FileField(required=False, help_text="A CSV file (multipart upload).")
     csv = serializers.CharField(
         required=False, trim_whitespace=False, help_text="The CSV text, when not uploading a file."
@@ -147,13 +156,13 @@ class PerformanceOutput(serializers.Serializer):
 # --- Optimisation and backtests ------------------------------------------------------------------
 
 
-class BacktestParamsInput(serializers.Serializer):
+class BacktestParamsInput(Input):
     window = serializers.IntegerField(min_value=20, max_value=5000, default=252, help_text="Trailing trading days.")
     rebalance_every = serializers.IntegerField(min_value=1, max_value=1000, default=21, help_text="Trading days.")
     cost_bps = serializers.FloatField(min_value=0, max_value=1000, default=10.0, help_text="Basis points per trade.")
 
 
-class OptimizeInput(serializers.Serializer):
+class OptimizeInput(Input):
     """The inputs of ``optimization_services.build_request``; names as in PyPortfolioOpt."""
 
     objective = serializers.ChoiceField(choices=optimization.OBJECTIVES, required=False)

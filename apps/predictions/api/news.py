@@ -138,7 +138,11 @@ class AssetSentimentView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("symbol", OpenApiTypes.STR, OpenApiParameter.PATH),
-            OpenApiParameter("days", OpenApiTypes.INT, description="Window in calendar days, 1–365 (default 30)."),
+            OpenApiParameter(
+                "days",
+                {"type": "integer", "minimum": 1, "maximum": 365},
+                description="Window in calendar days, 1–365 (default 30).",
+            ),
             OpenApiParameter("until", OpenApiTypes.DATE, description="Last day of the window (default today, UTC)."),
         ],
         responses={200: DailySentimentSerializer(many=True)},
