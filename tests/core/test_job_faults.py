@@ -41,6 +41,12 @@ WORKER_COMMAND = [sys.executable, "-m", "celery", "-A", "quantumvest", "worker",
 WORKER_COMMAND += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
 
 
+def reset_connections() -> None:
+    """Celery's connection and producer pools are made from the broker URL of their first use."""
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 class RedisServer:
     """A throw-away redis-server on a loopback port: no persistence, stopped and started at will."""
 
@@ -85,14 +91,14 @@ def own_redis(request):
 def broker_on(own_redis, settings, monkeypatch):
     """This test process publishes to the test's own Redis."""
     settings.CELERY_BROKER_URL = own_redis.url
-    monkeypatch.setenv("CELERY_BROKER_URL", own_redis.url)  # Celery reads it before its own setting
     values = {"broker_url": own_redis.url, "task_always_eager": False, "task_default_queue": TEST_QUEUE}
-    previous = {name: getattr(app.conf, name) for name in values}
+    previous = {name: getattr(app.conf, name) for name in values}  # before the variable below hides them
+    monkeypatch.setenv("CELERY_BROKER_URL", own_redis.url)  # Celery reads it before its own setting
     app.conf.update(values)
-    app._pool = None  # Celery's own connections (control.ping) go to this broker from now on
+    reset_connections()
     yield own_redis
     app.conf.update(previous)
-    app._pool = None
+    reset_connections()
 
 
 @contextmanager
