@@ -47,23 +47,31 @@ SYMBOLS = ["GE", "WMT", "XOM", "JPM"]
 OPTIMIZE = {"objective": "min_volatility", "frontier_points": 3}
 
 
+def reset_connections() -> None:
+    """Celery's connection and producer pools are made from the broker URL of their first use."""
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @contextmanager
 def celery_conf(**values):
     """Celery settings changed for a test (Celery's Settings do not support monkeypatch's undo)."""
     previous = {name: getattr(app.conf, name) for name in values}
     app.conf.update(values)
+    reset_connections()
     try:
         yield
     finally:
         app.conf.update(previous)
+        reset_connections()
 
 
 @pytest.fixture
 def broker_down(settings, monkeypatch):
     """Celery publishes to a broker that is not there (and does not run tasks in-process)."""
     settings.CELERY_BROKER_URL = CLOSED_PORT_BROKER
-    monkeypatch.setenv("CELERY_BROKER_URL", CLOSED_PORT_BROKER)  # Celery reads it before its own setting
     with celery_conf(broker_url=CLOSED_PORT_BROKER, task_always_eager=False):
+        monkeypatch.setenv("CELERY_BROKER_URL", CLOSED_PORT_BROKER)  # Celery reads it before its own setting
         yield
 
 
