@@ -8,7 +8,6 @@ checks the cache stores and serves entries again in the same process.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import time
 from datetime import date
 
@@ -20,44 +19,12 @@ from rest_framework.test import APIClient
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from tests.assets.factories import AssetFactory, price_history
 from tests.core.test_cache_down import FAST, resilient_cache, timed
+from tests.redis_server import RedisServer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.fault]
 
 PORT = 6396
 BREAKER_SECONDS = 1
-
-
-class RedisServer:
-    """A throwaway redis-server on PORT, without persistence."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.process: subprocess.Popen | None = None
-        self.client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.5, socket_timeout=0.5)
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                if self.client.ping():
-                    return
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError(f"redis-server on port {self.port} did not start")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-        self.process = None
-
-    def stored_keys(self) -> list[bytes]:
-        return self.client.keys("*")
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ from tests.predictions.conftest import (
     make_asset,
     model_store,  # noqa: F401  (autouse: a private model store, fast models)
 )
+from tests.redis_server import RedisServer
 
 pytestmark = [
     pytest.mark.fault,
@@ -45,38 +46,6 @@ def reset_connections() -> None:
     """Celery's connection and producer pools are made from the broker URL of their first use."""
     app._pool = None
     app.amqp._producer_pool = None
-
-
-class RedisServer:
-    """A throw-away redis-server on a loopback port: no persistence, stopped and started at will."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.url = f"redis://127.0.0.1:{port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
-                    sock.sendall(b"PING\r\n")
-                    if sock.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"redis-server on {self.port} did not start")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-        self.process = None
 
 
 @pytest.fixture
