@@ -251,6 +251,7 @@ def test_every_page_and_api_route_answers_without_a_server_error(world):
         },
         "by_name": {
             "assets:import-job": {"job_id": import_job.pk},
+            "assets-api:import-job-detail": {"job_id": import_job.pk},
             "predictions:job": {"job_id": forecast["id"]},
             "predictions-api:job-detail": {"job_id": forecast["id"]},
         },
