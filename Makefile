@@ -27,7 +27,20 @@ EMBEDDED_ENV = env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u CELERY_R
 	-u DJANGO_SECRET_KEY -u JWT_SIGNING_KEY -u DJANGO_ALLOWED_HOSTS \
 	DJANGO_DEBUG=True QV_VAR_DIR=$(EMBEDDED_VAR) QV_TEST_LANE=embedded
 
-.PHONY: run test test-embedded lint check pytest venv deps dev-deps clean
+.PHONY: run test test-embedded lint check pytest venv deps dev-deps clean contracts contracts-check anvil
+
+# Solidity: the pinned npm solc compiles contracts/src into contracts/build (committed, so that
+# `make run` needs no Node.js); the tests' anvil node comes from the same package.json.
+CONTRACTS_NODE := contracts/node_modules/.package-lock.json
+$(CONTRACTS_NODE): contracts/package.json contracts/package-lock.json
+	cd contracts && npm ci --no-audit --no-fund --foreground-scripts
+	touch $@
+anvil: $(CONTRACTS_NODE)
+contracts: $(CONTRACTS_NODE)
+	cd contracts && node compile.js
+# CI compiles again and fails when the committed artifacts differ from what the sources give.
+contracts-check: $(CONTRACTS_NODE)
+	cd contracts && node compile.js --check
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "QuantumVest needs Python 3.11 or newer; found " + sys.version.split()[0])'
@@ -61,7 +74,7 @@ check: dev-deps
 	$(PROD_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 	$(PROD_ENV) $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
-pytest: dev-deps
+pytest: dev-deps anvil
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) PYTHON=$(PY) scripts/ensure-services
 	$(TEST_ENV) $(PY) -m pytest -n $(PYTEST_WORKERS) $(ARGS)
 
@@ -71,7 +84,7 @@ test-embedded: dev-deps
 	$(EMBEDDED_ENV) $(PY) manage.py check --fail-level WARNING
 	$(EMBEDDED_ENV) $(PY) -m pytest -n $(PYTEST_WORKERS) -o django_debug_mode=keep tests/embedded tests/e2e $(ARGS)
 
-test: lint check pytest test-embedded
+test: lint check contracts-check pytest test-embedded
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

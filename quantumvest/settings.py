@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "apps.assets",
     "apps.predictions",
     "apps.portfolios",
+    "apps.onchain",
 ]
 
 MIDDLEWARE = [
@@ -427,3 +428,33 @@ if QV_PRICE_PROVIDER:
         # After the US close and before the nightly forecasts (22:15) score against new bars.
         "schedule": crontab(hour=21, minute=30),
     }
+
+# --- On-chain (apps/onchain) ----------------------------------------------------------------------
+# ONCHAIN_RPC_URL unset: the in-process chain (eth-tester on py-evm), its state journalled under
+# var/chain so that what was notarised before a restart verifies after it. Set: any Ethereum JSON-RPC
+# node (http(s):// or ws(s)://). ONCHAIN_CHAIN_ID, when set, must match the node's (checked on connect).
+ONCHAIN_RPC_URL = env.string("ONCHAIN_RPC_URL", "")
+ONCHAIN_CHAIN_ID = env.integer("ONCHAIN_CHAIN_ID", 0) or None
+# The signing key (hex) for deployment and notarisation; never stored, logged or shown. Without one
+# (and with a node configured) the product is read-only on chain and says so.
+ONCHAIN_PRIVATE_KEY = env.secret("ONCHAIN_PRIVATE_KEY", "")
+# Blocks a transfer or transaction needs behind it to be final; unset = the network's default.
+ONCHAIN_CONFIRMATIONS = env.integer("ONCHAIN_CONFIRMATIONS", -1)
+if ONCHAIN_CONFIRMATIONS < 0:
+    ONCHAIN_CONFIRMATIONS = None
+ONCHAIN_RPC_TIMEOUT = env.integer("ONCHAIN_RPC_TIMEOUT", 10)
+ONCHAIN_CHAIN_DIR = Path(env.string("ONCHAIN_CHAIN_DIR", str(VAR_DIR / "chain")))
+if ONCHAIN_RPC_URL and not ONCHAIN_RPC_URL.startswith(("http://", "https://", "ws://", "wss://")):
+    raise ImproperlyConfigured(f"ONCHAIN_RPC_URL must start with http(s):// or ws(s)://, not {ONCHAIN_RPC_URL!r}.")
+# Periodic on-chain work (Celery beat); each task is idempotent and ends its own job.
+CELERY_BEAT_SCHEDULE["onchain-sync"] = {"task": "onchain.sync", "schedule": timedelta(minutes=1)}
+CELERY_BEAT_SCHEDULE["onchain-refresh-transactions"] = {
+    "task": "onchain.refresh_transactions",
+    "schedule": timedelta(seconds=30),
+}
+# After the nightly forecasts (22:30): one transaction per batch of newly issued predictions.
+CELERY_BEAT_SCHEDULE["onchain-notarize-predictions"] = {
+    "task": "onchain.notarize_predictions",
+    "schedule": crontab(hour=23, minute=15),
+}
+CELERY_BEAT_SCHEDULE["onchain-feed-trends"] = {"task": "onchain.feed_trends", "schedule": crontab(hour=22, minute=0)}

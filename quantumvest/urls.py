@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("apps.assets.api.urls")),
     path("", include("apps.portfolios.api.urls")),
     path("", include("apps.predictions.api.urls")),
+    path("", include("apps.onchain.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
 
@@ -22,6 +23,7 @@ urlpatterns = [
     path("assets/", include("apps.assets.urls")),
     path("portfolios/", include("apps.portfolios.urls")),
     path("predictions/", include("apps.predictions.urls")),
+    path("onchain/", include("apps.onchain.urls")),
     path("", include("apps.accounts.home_urls")),
 ]
 

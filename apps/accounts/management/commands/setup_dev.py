@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from apps.accounts import services
 from apps.assets import services as asset_services
 from apps.assets.models import PriceBar
+from apps.onchain.services.demo import setup_onchain_demo
 
 DEMO_EMAIL = "demo@quantumvest.local"
 
@@ -42,3 +43,5 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS("Demo data loaded (historical sample data, see data/sample/PROVENANCE.md).")
             )
+        self.stdout.write("On-chain demo (the in-process chain; its state is kept under var/chain):")
+        setup_onchain_demo(write=self.stdout.write)

@@ -1,0 +1,3 @@
+"""API: addresses (see issue 9)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API: transactions (see issue 9)."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+from apps.onchain.api import addresses, transactions, verification
+
+app_name = "onchain-api"
+
+urlpatterns = [*addresses.urlpatterns, *transactions.urlpatterns, *verification.urlpatterns]

@@ -1,0 +1,3 @@
+"""API: verification (see issue 9)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""HTML views: pages (see issue 9)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""HTML views: transactions (see issue 9)."""
+
+urlpatterns: list = []
