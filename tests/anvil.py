@@ -7,13 +7,13 @@ other blocks.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
+
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 ANVIL = Path(os.environ.get("ANVIL_BIN", ROOT / "contracts" / "node_modules" / ".bin" / "anvil"))
@@ -59,7 +59,7 @@ class Anvil:
             try:
                 self.rpc("eth_chainId")
                 return self
-            except OSError:
+            except requests.ConnectionError:
                 if self.process.poll() is not None:
                     raise RuntimeError(f"anvil exited with {self.process.returncode}") from None
                 time.sleep(0.05)
@@ -72,10 +72,8 @@ class Anvil:
         self.process = None
 
     def rpc(self, method: str, params: list | None = None):
-        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}).encode()
-        request = urllib.request.Request(self.url, body, {"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            answer = json.loads(response.read())
+        payload = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}
+        answer = requests.post(self.url, json=payload, timeout=10).json()
         if "error" in answer:
             raise RuntimeError(f"anvil {method}: {answer['error']}")
         return answer["result"]

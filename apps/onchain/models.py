@@ -67,7 +67,9 @@ class Token(models.Model):
     symbol = models.CharField(max_length=32, blank=True)
     decimals = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Null when the token reports none.")
     large_transfer_threshold = _amount(
-        null=True, blank=True, help_text="Base units from which a transfer counts as large (default 10^decimals × 10,000)."
+        null=True,
+        blank=True,
+        help_text="Base units from which a transfer counts as large (default 10^decimals × 10,000).",
     )
 
     class Meta:
@@ -248,7 +250,9 @@ class TrackedTransaction(models.Model):
     block_number = models.BigIntegerField(null=True, blank=True)
     block_hash = _hash(blank=True)
     transfers = models.JSONField(default=list, blank=True, help_text="Decoded ERC-20 transfers (values as strings).")
-    final = models.BooleanField(default=False, help_text="Confirmed or failed beyond the confirmations; no more checks.")
+    final = models.BooleanField(
+        default=False, help_text="Confirmed or failed beyond the confirmations; no more checks."
+    )
     submitted_at = models.DateTimeField(default=timezone.now)
     checked_at = models.DateTimeField(null=True, blank=True)
     check_error = models.CharField(max_length=300, blank=True)

@@ -38,7 +38,7 @@ def test_wrong_chain_id_is_a_command_error_naming_both_ids(anvil_chain, settings
 
     settings.ONCHAIN_CHAIN_ID = 5
     reset_chains()
-    with pytest.raises(CommandError, match="chain 31337.*ONCHAIN_CHAIN_ID is 5"):
+    with pytest.raises(CommandError, match=r"chain 31337.*ONCHAIN_CHAIN_ID is 5"):
         call_command("deploy_contracts")
 
 

@@ -7,298 +7,491 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('predictions', '0004_backtestrun_verbose_name'),
+        ("predictions", "0004_backtestrun_verbose_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SyncCheckpoint',
+            name="SyncCheckpoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chain_id', models.BigIntegerField(unique=True)),
-                ('synced_block', models.BigIntegerField(help_text='Last block whose transfers are stored.')),
-                ('synced_hash', models.CharField(blank=True, max_length=66)),
-                ('final_block', models.BigIntegerField(default=-1, help_text='Last block beyond the confirmations at the last sync.')),
-                ('head_block', models.BigIntegerField(default=-1, help_text="The node's head at the last sync.")),
-                ('last_sync', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("chain_id", models.BigIntegerField(unique=True)),
+                ("synced_block", models.BigIntegerField(help_text="Last block whose transfers are stored.")),
+                ("synced_hash", models.CharField(blank=True, max_length=66)),
+                (
+                    "final_block",
+                    models.BigIntegerField(
+                        default=-1, help_text="Last block beyond the confirmations at the last sync."
+                    ),
+                ),
+                ("head_block", models.BigIntegerField(default=-1, help_text="The node's head at the last sync.")),
+                ("last_sync", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['chain_id'],
+                "ordering": ["chain_id"],
             },
         ),
         migrations.CreateModel(
-            name='Contract',
+            name="Contract",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='Artifact name in contracts/build (DataTracking, ...).', max_length=64)),
-                ('chain_id', models.BigIntegerField()),
-                ('address', models.CharField(max_length=42)),
-                ('deploy_tx', models.CharField(max_length=66)),
-                ('block_number', models.BigIntegerField()),
-                ('artifact_hash', models.CharField(help_text="sha256 of the artifact's bytecode and ABI.", max_length=64)),
-                ('deployer', models.CharField(max_length=42)),
-                ('deployed_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "name",
+                    models.CharField(help_text="Artifact name in contracts/build (DataTracking, ...).", max_length=64),
+                ),
+                ("chain_id", models.BigIntegerField()),
+                ("address", models.CharField(max_length=42)),
+                ("deploy_tx", models.CharField(max_length=66)),
+                ("block_number", models.BigIntegerField()),
+                (
+                    "artifact_hash",
+                    models.CharField(help_text="sha256 of the artifact's bytecode and ABI.", max_length=64),
+                ),
+                ("deployer", models.CharField(max_length=42)),
+                ("deployed_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['chain_id', 'name', '-deployed_at'],
-                'get_latest_by': 'deployed_at',
-                'constraints': [models.UniqueConstraint(fields=('chain_id', 'address'), name='onchain_contract_address_unique'), models.CheckConstraint(condition=models.Q(('address__regex', '^0x[0-9a-fA-F]{40}$')), name='onchain_contract_address')],
+                "ordering": ["chain_id", "name", "-deployed_at"],
+                "get_latest_by": "deployed_at",
+                "constraints": [
+                    models.UniqueConstraint(fields=("chain_id", "address"), name="onchain_contract_address_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(("address__regex", "^0x[0-9a-fA-F]{40}$")), name="onchain_contract_address"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='NotarisedBatch',
+            name="NotarisedBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chain_id', models.BigIntegerField()),
-                ('kind', models.CharField(default='predictions.v1', help_text='The leaf encoding (documented).', max_length=32)),
-                ('root', models.CharField(max_length=66)),
-                ('count', models.PositiveIntegerField()),
-                ('tx_hash', models.CharField(blank=True, max_length=66)),
-                ('block_number', models.BigIntegerField(blank=True, null=True)),
-                ('batch_id', models.BigIntegerField(blank=True, help_text="The contract's id of the batch.", null=True)),
-                ('status', models.CharField(choices=[('sent', 'Sent'), ('confirmed', 'Recorded on chain'), ('failed', 'Failed')], default='sent', max_length=10)),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('contract', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='batches', to='onchain.contract')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("chain_id", models.BigIntegerField()),
+                (
+                    "kind",
+                    models.CharField(
+                        default="predictions.v1", help_text="The leaf encoding (documented).", max_length=32
+                    ),
+                ),
+                ("root", models.CharField(max_length=66)),
+                ("count", models.PositiveIntegerField()),
+                ("tx_hash", models.CharField(blank=True, max_length=66)),
+                ("block_number", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "batch_id",
+                    models.BigIntegerField(blank=True, help_text="The contract's id of the batch.", null=True),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("sent", "Sent"), ("confirmed", "Recorded on chain"), ("failed", "Failed")],
+                        default="sent",
+                        max_length=10,
+                    ),
+                ),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="batches", to="onchain.contract"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'notarised batches',
-                'ordering': ['-created_at'],
+                "verbose_name_plural": "notarised batches",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='PredictionProof',
+            name="PredictionProof",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('leaf_index', models.PositiveIntegerField()),
-                ('leaf_hash', models.CharField(max_length=66)),
-                ('proof', models.JSONField(default=list, help_text='Sibling hashes from the leaf up (sorted-pair keccak256).')),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='proofs', to='onchain.notarisedbatch')),
-                ('prediction', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='notarisation', to='predictions.prediction')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("leaf_index", models.PositiveIntegerField()),
+                ("leaf_hash", models.CharField(max_length=66)),
+                (
+                    "proof",
+                    models.JSONField(
+                        default=list, help_text="Sibling hashes from the leaf up (sorted-pair keccak256)."
+                    ),
+                ),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="proofs", to="onchain.notarisedbatch"
+                    ),
+                ),
+                (
+                    "prediction",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notarisation",
+                        to="predictions.prediction",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['batch', 'leaf_index'],
+                "ordering": ["batch", "leaf_index"],
             },
         ),
         migrations.CreateModel(
-            name='SeenBlock',
+            name="SeenBlock",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chain_id', models.BigIntegerField()),
-                ('number', models.BigIntegerField()),
-                ('hash', models.CharField(max_length=66)),
-                ('parent_hash', models.CharField(max_length=66)),
-                ('timestamp', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("chain_id", models.BigIntegerField()),
+                ("number", models.BigIntegerField()),
+                ("hash", models.CharField(max_length=66)),
+                ("parent_hash", models.CharField(max_length=66)),
+                ("timestamp", models.DateTimeField()),
             ],
             options={
-                'ordering': ['chain_id', 'number'],
-                'constraints': [models.UniqueConstraint(fields=('chain_id', 'number'), name='onchain_seenblock_unique')],
+                "ordering": ["chain_id", "number"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("chain_id", "number"), name="onchain_seenblock_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Token',
+            name="Token",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chain_id', models.BigIntegerField()),
-                ('address', models.CharField(max_length=42)),
-                ('name', models.CharField(blank=True, max_length=100)),
-                ('symbol', models.CharField(blank=True, max_length=32)),
-                ('decimals', models.PositiveSmallIntegerField(blank=True, help_text='Null when the token reports none.', null=True)),
-                ('large_transfer_threshold', models.DecimalField(blank=True, decimal_places=0, help_text='Base units from which a transfer counts as large (default 10^decimals × 10,000).', max_digits=78, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("chain_id", models.BigIntegerField()),
+                ("address", models.CharField(max_length=42)),
+                ("name", models.CharField(blank=True, max_length=100)),
+                ("symbol", models.CharField(blank=True, max_length=32)),
+                (
+                    "decimals",
+                    models.PositiveSmallIntegerField(
+                        blank=True, help_text="Null when the token reports none.", null=True
+                    ),
+                ),
+                (
+                    "large_transfer_threshold",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=0,
+                        help_text="Base units from which a transfer counts as large (default 10^decimals × 10,000).",
+                        max_digits=78,
+                        null=True,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['chain_id', 'symbol'],
-                'constraints': [models.UniqueConstraint(fields=('chain_id', 'address'), name='onchain_token_unique'), models.CheckConstraint(condition=models.Q(('address__regex', '^0x[0-9a-fA-F]{40}$')), name='onchain_token_address')],
+                "ordering": ["chain_id", "symbol"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("chain_id", "address"), name="onchain_token_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(("address__regex", "^0x[0-9a-fA-F]{40}$")), name="onchain_token_address"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='BalanceSnapshot',
+            name="BalanceSnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chain_id', models.BigIntegerField()),
-                ('address', models.CharField(max_length=42)),
-                ('block_number', models.BigIntegerField()),
-                ('timestamp', models.DateTimeField()),
-                ('balance', models.DecimalField(decimal_places=0, max_digits=78)),
-                ('token', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='onchain.token')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("chain_id", models.BigIntegerField()),
+                ("address", models.CharField(max_length=42)),
+                ("block_number", models.BigIntegerField()),
+                ("timestamp", models.DateTimeField()),
+                ("balance", models.DecimalField(decimal_places=0, max_digits=78)),
+                (
+                    "token",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="onchain.token",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['chain_id', 'address', '-block_number'],
+                "ordering": ["chain_id", "address", "-block_number"],
             },
         ),
         migrations.CreateModel(
-            name='TokenDaily',
+            name="TokenDaily",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('transfer_count', models.PositiveIntegerField()),
-                ('volume', models.DecimalField(decimal_places=0, help_text='Sum of transferred base units.', max_digits=78)),
-                ('unique_senders', models.PositiveIntegerField()),
-                ('unique_receivers', models.PositiveIntegerField()),
-                ('large_transfers', models.PositiveIntegerField(help_text="Transfers at or above the token's large threshold.")),
-                ('final', models.BooleanField(default=False, help_text='Every transfer of the day is final.')),
-                ('token', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='daily', to='onchain.token')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("day", models.DateField()),
+                ("transfer_count", models.PositiveIntegerField()),
+                (
+                    "volume",
+                    models.DecimalField(decimal_places=0, help_text="Sum of transferred base units.", max_digits=78),
+                ),
+                ("unique_senders", models.PositiveIntegerField()),
+                ("unique_receivers", models.PositiveIntegerField()),
+                (
+                    "large_transfers",
+                    models.PositiveIntegerField(help_text="Transfers at or above the token's large threshold."),
+                ),
+                ("final", models.BooleanField(default=False, help_text="Every transfer of the day is final.")),
+                (
+                    "token",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="daily", to="onchain.token"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'token daily aggregates',
-                'ordering': ['token', 'day'],
+                "verbose_name_plural": "token daily aggregates",
+                "ordering": ["token", "day"],
             },
         ),
         migrations.CreateModel(
-            name='TrackedAddress',
+            name="TrackedAddress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chain_id', models.BigIntegerField()),
-                ('address', models.CharField(help_text='EIP-55 checksummed.', max_length=42)),
-                ('kind', models.CharField(choices=[('wallet', 'Wallet'), ('token', 'Token contract')], default='wallet', max_length=8)),
-                ('label', models.CharField(blank=True, max_length=100)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tracked_addresses', to=settings.AUTH_USER_MODEL)),
-                ('token', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='onchain.token')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("chain_id", models.BigIntegerField()),
+                ("address", models.CharField(help_text="EIP-55 checksummed.", max_length=42)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("wallet", "Wallet"), ("token", "Token contract")], default="wallet", max_length=8
+                    ),
+                ),
+                ("label", models.CharField(blank=True, max_length=100)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tracked_addresses",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "token",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="onchain.token",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'tracked addresses',
-                'ordering': ['label', 'address'],
+                "verbose_name_plural": "tracked addresses",
+                "ordering": ["label", "address"],
             },
         ),
         migrations.CreateModel(
-            name='TrackedTransaction',
+            name="TrackedTransaction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chain_id', models.BigIntegerField()),
-                ('tx_hash', models.CharField(max_length=66)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('confirmed', 'Confirmed'), ('failed', 'Failed (reverted)'), ('not_found', 'Not found')], default='pending', max_length=10)),
-                ('confirmations', models.PositiveIntegerField(default=0)),
-                ('from_address', models.CharField(blank=True, max_length=42)),
-                ('to_address', models.CharField(blank=True, max_length=42)),
-                ('value', models.DecimalField(blank=True, decimal_places=0, help_text='Native coin sent, base units.', max_digits=78, null=True)),
-                ('gas_used', models.BigIntegerField(blank=True, null=True)),
-                ('block_number', models.BigIntegerField(blank=True, null=True)),
-                ('block_hash', models.CharField(blank=True, max_length=66)),
-                ('transfers', models.JSONField(blank=True, default=list, help_text='Decoded ERC-20 transfers (values as strings).')),
-                ('final', models.BooleanField(default=False, help_text='Confirmed or failed beyond the confirmations; no more checks.')),
-                ('submitted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('checked_at', models.DateTimeField(blank=True, null=True)),
-                ('check_error', models.CharField(blank=True, max_length=300)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tracked_transactions', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("chain_id", models.BigIntegerField()),
+                ("tx_hash", models.CharField(max_length=66)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("confirmed", "Confirmed"),
+                            ("failed", "Failed (reverted)"),
+                            ("not_found", "Not found"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("confirmations", models.PositiveIntegerField(default=0)),
+                ("from_address", models.CharField(blank=True, max_length=42)),
+                ("to_address", models.CharField(blank=True, max_length=42)),
+                (
+                    "value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=0,
+                        help_text="Native coin sent, base units.",
+                        max_digits=78,
+                        null=True,
+                    ),
+                ),
+                ("gas_used", models.BigIntegerField(blank=True, null=True)),
+                ("block_number", models.BigIntegerField(blank=True, null=True)),
+                ("block_hash", models.CharField(blank=True, max_length=66)),
+                (
+                    "transfers",
+                    models.JSONField(
+                        blank=True, default=list, help_text="Decoded ERC-20 transfers (values as strings)."
+                    ),
+                ),
+                (
+                    "final",
+                    models.BooleanField(
+                        default=False, help_text="Confirmed or failed beyond the confirmations; no more checks."
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("checked_at", models.DateTimeField(blank=True, null=True)),
+                ("check_error", models.CharField(blank=True, max_length=300)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tracked_transactions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-submitted_at'],
+                "ordering": ["-submitted_at"],
             },
         ),
         migrations.CreateModel(
-            name='Transfer',
+            name="Transfer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chain_id', models.BigIntegerField()),
-                ('tx_hash', models.CharField(max_length=66)),
-                ('log_index', models.IntegerField(help_text='Position of the log in its block; -1 for a native-coin transfer.')),
-                ('block_number', models.BigIntegerField()),
-                ('block_hash', models.CharField(max_length=66)),
-                ('timestamp', models.DateTimeField()),
-                ('from_address', models.CharField(max_length=42)),
-                ('to_address', models.CharField(max_length=42)),
-                ('value', models.DecimalField(decimal_places=0, help_text='Base units.', max_digits=78)),
-                ('final', models.BooleanField(default=False, help_text='Beyond the confirmations: no longer re-checked.')),
-                ('token', models.ForeignKey(blank=True, help_text='Null: native coin.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='transfers', to='onchain.token')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("chain_id", models.BigIntegerField()),
+                ("tx_hash", models.CharField(max_length=66)),
+                (
+                    "log_index",
+                    models.IntegerField(help_text="Position of the log in its block; -1 for a native-coin transfer."),
+                ),
+                ("block_number", models.BigIntegerField()),
+                ("block_hash", models.CharField(max_length=66)),
+                ("timestamp", models.DateTimeField()),
+                ("from_address", models.CharField(max_length=42)),
+                ("to_address", models.CharField(max_length=42)),
+                ("value", models.DecimalField(decimal_places=0, help_text="Base units.", max_digits=78)),
+                (
+                    "final",
+                    models.BooleanField(default=False, help_text="Beyond the confirmations: no longer re-checked."),
+                ),
+                (
+                    "token",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Null: native coin.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transfers",
+                        to="onchain.token",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-block_number', '-log_index'],
+                "ordering": ["-block_number", "-log_index"],
             },
         ),
         migrations.AddConstraint(
-            model_name='notarisedbatch',
-            constraint=models.UniqueConstraint(fields=('chain_id', 'root'), name='onchain_batch_root_once'),
+            model_name="notarisedbatch",
+            constraint=models.UniqueConstraint(fields=("chain_id", "root"), name="onchain_batch_root_once"),
         ),
         migrations.AddConstraint(
-            model_name='notarisedbatch',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['sent', 'confirmed', 'failed'])), name='onchain_batch_status'),
+            model_name="notarisedbatch",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["sent", "confirmed", "failed"])), name="onchain_batch_status"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notarisedbatch',
-            constraint=models.CheckConstraint(condition=models.Q(('root__regex', '^0x[0-9a-f]{64}$')), name='onchain_batch_root_hex'),
+            model_name="notarisedbatch",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("root__regex", "^0x[0-9a-f]{64}$")), name="onchain_batch_root_hex"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='predictionproof',
-            constraint=models.UniqueConstraint(fields=('batch', 'leaf_index'), name='onchain_proof_leaf_once'),
+            model_name="predictionproof",
+            constraint=models.UniqueConstraint(fields=("batch", "leaf_index"), name="onchain_proof_leaf_once"),
         ),
         migrations.AddConstraint(
-            model_name='balancesnapshot',
-            constraint=models.UniqueConstraint(fields=('chain_id', 'address', 'token', 'block_number'), name='onchain_balance_once_per_block'),
+            model_name="balancesnapshot",
+            constraint=models.UniqueConstraint(
+                fields=("chain_id", "address", "token", "block_number"), name="onchain_balance_once_per_block"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='balancesnapshot',
-            constraint=models.CheckConstraint(condition=models.Q(('balance__gte', 0)), name='onchain_balance_nonnegative'),
+            model_name="balancesnapshot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("balance__gte", 0)), name="onchain_balance_nonnegative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tokendaily',
-            constraint=models.UniqueConstraint(fields=('token', 'day'), name='onchain_tokendaily_unique'),
+            model_name="tokendaily",
+            constraint=models.UniqueConstraint(fields=("token", "day"), name="onchain_tokendaily_unique"),
         ),
         migrations.AddIndex(
-            model_name='trackedaddress',
-            index=models.Index(fields=['chain_id', 'address'], name='onchain_tracked_chain_addr'),
+            model_name="trackedaddress",
+            index=models.Index(fields=["chain_id", "address"], name="onchain_tracked_chain_addr"),
         ),
         migrations.AddConstraint(
-            model_name='trackedaddress',
-            constraint=models.UniqueConstraint(fields=('owner', 'chain_id', 'address'), name='onchain_tracked_unique_per_owner'),
+            model_name="trackedaddress",
+            constraint=models.UniqueConstraint(
+                fields=("owner", "chain_id", "address"), name="onchain_tracked_unique_per_owner"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trackedaddress',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['wallet', 'token'])), name='onchain_tracked_kind_valid'),
+            model_name="trackedaddress",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["wallet", "token"])), name="onchain_tracked_kind_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trackedaddress',
-            constraint=models.CheckConstraint(condition=models.Q(('address__regex', '^0x[0-9a-fA-F]{40}$')), name='onchain_tracked_address'),
+            model_name="trackedaddress",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("address__regex", "^0x[0-9a-fA-F]{40}$")), name="onchain_tracked_address"
+            ),
         ),
         migrations.AddIndex(
-            model_name='trackedtransaction',
-            index=models.Index(fields=['final', 'chain_id'], name='onchain_trackedtx_open'),
+            model_name="trackedtransaction",
+            index=models.Index(fields=["final", "chain_id"], name="onchain_trackedtx_open"),
         ),
         migrations.AddConstraint(
-            model_name='trackedtransaction',
-            constraint=models.UniqueConstraint(fields=('owner', 'chain_id', 'tx_hash'), name='onchain_trackedtx_unique_per_owner'),
+            model_name="trackedtransaction",
+            constraint=models.UniqueConstraint(
+                fields=("owner", "chain_id", "tx_hash"), name="onchain_trackedtx_unique_per_owner"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trackedtransaction',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'confirmed', 'failed', 'not_found'])), name='onchain_trackedtx_status'),
+            model_name="trackedtransaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["pending", "confirmed", "failed", "not_found"])),
+                name="onchain_trackedtx_status",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trackedtransaction',
-            constraint=models.CheckConstraint(condition=models.Q(('tx_hash__regex', '^0x[0-9a-f]{64}$')), name='onchain_trackedtx_hash'),
+            model_name="trackedtransaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("tx_hash__regex", "^0x[0-9a-f]{64}$")), name="onchain_trackedtx_hash"
+            ),
         ),
         migrations.AddIndex(
-            model_name='transfer',
-            index=models.Index(fields=['chain_id', 'from_address', '-block_number'], name='onchain_transfer_from'),
+            model_name="transfer",
+            index=models.Index(fields=["chain_id", "from_address", "-block_number"], name="onchain_transfer_from"),
         ),
         migrations.AddIndex(
-            model_name='transfer',
-            index=models.Index(fields=['chain_id', 'to_address', '-block_number'], name='onchain_transfer_to'),
+            model_name="transfer",
+            index=models.Index(fields=["chain_id", "to_address", "-block_number"], name="onchain_transfer_to"),
         ),
         migrations.AddIndex(
-            model_name='transfer',
-            index=models.Index(fields=['token', 'timestamp'], name='onchain_transfer_token_time'),
+            model_name="transfer",
+            index=models.Index(fields=["token", "timestamp"], name="onchain_transfer_token_time"),
         ),
         migrations.AddIndex(
-            model_name='transfer',
-            index=models.Index(fields=['chain_id', 'block_number'], name='onchain_transfer_block'),
+            model_name="transfer",
+            index=models.Index(fields=["chain_id", "block_number"], name="onchain_transfer_block"),
         ),
         migrations.AddConstraint(
-            model_name='transfer',
-            constraint=models.UniqueConstraint(fields=('chain_id', 'tx_hash', 'log_index'), name='onchain_transfer_once'),
+            model_name="transfer",
+            constraint=models.UniqueConstraint(
+                fields=("chain_id", "tx_hash", "log_index"), name="onchain_transfer_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transfer',
-            constraint=models.CheckConstraint(condition=models.Q(('value__gte', 0)), name='onchain_transfer_value_nonnegative'),
+            model_name="transfer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("value__gte", 0)), name="onchain_transfer_value_nonnegative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transfer',
-            constraint=models.CheckConstraint(condition=models.Q(('log_index__gte', -1)), name='onchain_transfer_log'),
+            model_name="transfer",
+            constraint=models.CheckConstraint(condition=models.Q(("log_index__gte", -1)), name="onchain_transfer_log"),
         ),
     ]

@@ -53,7 +53,9 @@ def deploy_contract(name: str, *, chain: Chain | None = None, constructor_args: 
     if existing is not None and chain.code_size(existing.address) > 0:
         return Deployment(existing, created=False)
     if existing is not None:
-        log.warning("onchain: %s at %s has no code on chain %s any more; deploying anew", name, existing.address, chain_id)
+        log.warning(
+            "onchain: %s at %s has no code on chain %s any more; deploying anew", name, existing.address, chain_id
+        )
     chain.require_signer()
     args = constructor_args or ((chain.signer,) if name in PRODUCT_CONTRACTS else ())
     receipt = chain.deploy(name, *args)

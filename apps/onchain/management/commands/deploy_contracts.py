@@ -8,7 +8,9 @@ from quantumvest.errors import DomainError
 
 
 class Command(BaseCommand):
-    help = "Deploy the QuantumVest contracts on ONCHAIN_RPC_URL's chain (reusing what is deployed with the same artifact)."
+    help = (
+        "Deploy the QuantumVest contracts on ONCHAIN_RPC_URL's chain (reusing what is deployed with the same artifact)."
+    )
 
     def handle(self, *args, **options):
         chain = get_chain()
