@@ -206,7 +206,7 @@ class _WebSocketProvider(JSONBaseProvider):
             for attempt in (1, 2):
                 try:
                     if self._socket is None:
-                        self._socket = connect(self.url, open_timeout=self.timeout, max_size=2**26)
+                        self._socket = connect(self.url, open_timeout=self.timeout, max_size=2**26, legacy=True)
                     self._socket.send(payload)
                     deadline = time.monotonic() + self.timeout
                     while True:
@@ -318,7 +318,10 @@ class Chain:
             if rpc_url.startswith(("ws://", "wss://")):
                 provider = _WebSocketProvider(rpc_url, timeout)
             else:
-                provider = HTTPProvider(rpc_url, request_kwargs={"timeout": timeout})
+                # No retries inside web3: a slow node must fail within the timeout, jobs retry.
+                provider = HTTPProvider(
+                    rpc_url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None
+                )
             self.web3 = Web3(provider)
             self.web3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
             self._account = Account.from_key(private_key) if private_key else None
