@@ -18,6 +18,7 @@ Two kinds of node:
 from __future__ import annotations
 
 import ast
+import copy
 import fcntl
 import json
 import logging
@@ -365,6 +366,16 @@ class Chain:
     def signer(self) -> str | None:
         """The address transactions are sent from, or None when the product is read-only."""
         return self._account.address if self._account else None
+
+    def with_key(self, private_key: str) -> Chain:
+        """The same node (and, in process, the same chain state) signing with ``private_key`` instead.
+
+        For tests and operator tools that act as another account (a stranger, a second owner); the
+        key is kept in memory only, like ONCHAIN_PRIVATE_KEY. Raises ValueError for a malformed key.
+        """
+        other = copy.copy(self)
+        other._account = Account.from_key(private_key)
+        return other
 
     # --- errors -----------------------------------------------------------------------------------
     @contextmanager
