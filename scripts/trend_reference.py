@@ -83,7 +83,13 @@ def main(argv: list[str] | None = None) -> int:
         doc = {
             "observations": series.count,
             "flips": [
-                {"date": day(f.day), "day": f.day, "trend": ref.TREND_NAMES[f.trend], "shortMA": f.short_ma, "longMA": f.long_ma}
+                {
+                    "date": day(f.day),
+                    "day": f.day,
+                    "trend": ref.TREND_NAMES[f.trend],
+                    "shortMA": f.short_ma,
+                    "longMA": f.long_ma,
+                }
                 for f in series.flips
             ],
             "series": {

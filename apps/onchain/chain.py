@@ -630,7 +630,7 @@ def _revert_data(exc: BaseException) -> bytes | None:
 
 
 def _revert_reason(name: str | None, exc: BaseException) -> str:
-    """``ErrorName(args)`` for a custom error of contract ``name``; the node's message otherwise."""
+    """``ErrorName(args)`` for a custom error of contract ``name`` (addresses EIP-55); the node's message otherwise."""
     from eth_abi import decode
 
     data = _revert_data(exc)
@@ -645,7 +645,8 @@ def _revert_reason(name: str | None, exc: BaseException) -> str:
                 values = decode(types, data[4:]) if types else ()
             except (ValueError, TypeError, DecodingError):
                 values = ()
-            return f"{entry['name']}({', '.join(str(_hex(v)) for v in values)})"
+            shown = (to_checksum_address(v) if t == "address" else _hex(v) for t, v in zip(types, values, strict=False))
+            return f"{entry['name']}({', '.join(str(v) for v in shown)})"
     return str(getattr(exc, "message", None) or exc).split("\n")[0][:300]
 
 
