@@ -18,6 +18,7 @@ Two kinds of node:
 from __future__ import annotations
 
 import ast
+import copy
 import fcntl
 import json
 import logging
@@ -369,6 +370,16 @@ class Chain:
         """The address transactions are sent from, or None when the product is read-only."""
         return self._account.address if self._account else None
 
+    def with_key(self, private_key: str) -> Chain:
+        """The same node (and, in process, the same chain state) signing with ``private_key`` instead.
+
+        For tests and operator tools that act as another account (a stranger, a second owner); the
+        key is kept in memory only, like ONCHAIN_PRIVATE_KEY. Raises ValueError for a malformed key.
+        """
+        other = copy.copy(self)
+        other._account = Account.from_key(private_key)
+        return other
+
     # --- errors -----------------------------------------------------------------------------------
     @contextmanager
     def _guard(self) -> Iterator[None]:
@@ -622,7 +633,7 @@ def _revert_data(exc: BaseException) -> bytes | None:
 
 
 def _revert_reason(name: str | None, exc: BaseException) -> str:
-    """``ErrorName(args)`` for a custom error of contract ``name``; the node's message otherwise."""
+    """``ErrorName(args)`` for a custom error of contract ``name`` (addresses EIP-55); the node's message otherwise."""
     from eth_abi import decode
 
     data = _revert_data(exc)
@@ -637,7 +648,8 @@ def _revert_reason(name: str | None, exc: BaseException) -> str:
                 values = decode(types, data[4:]) if types else ()
             except (ValueError, TypeError, DecodingError):
                 values = ()
-            return f"{entry['name']}({', '.join(str(_hex(v)) for v in values)})"
+            shown = (to_checksum_address(v) if t == "address" else _hex(v) for t, v in zip(types, values, strict=False))
+            return f"{entry['name']}({', '.join(str(v) for v in shown)})"
     return str(getattr(exc, "message", None) or exc).split("\n")[0][:300]
 
 
