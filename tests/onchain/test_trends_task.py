@@ -132,3 +132,24 @@ def test_the_demo_feeds_its_assets_latest_closes_on_the_in_process_chain_once(ch
     again = []
     setup_onchain_demo(write=again.append)
     assert any("already has the latest closes" in line for line in again)
+
+
+def test_a_wrong_chain_id_fails_the_task_at_once_without_retrying(anvil_chain, settings, monkeypatch):
+    from celery.signals import task_retry
+
+    from apps.onchain.chain import ChainMismatch
+
+    monkeypatch.setitem(feed_trends.app.conf, "task_eager_propagates", False)
+    settings.ONCHAIN_CHAIN_ID = 5
+    reset_chains()
+    retries = []
+
+    def count(sender=None, reason=None, **kwargs):
+        retries.append(reason)
+
+    task_retry.connect(count, weak=False)
+    try:
+        outcome = feed_trends.apply()
+    finally:
+        task_retry.disconnect(count)
+    assert (retries, isinstance(outcome.result, ChainMismatch)) == ([], True)
