@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import itertools
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -114,12 +115,21 @@ def test_the_reference_script_prints_the_flips_the_contract_emits(any_chain, tre
     script = Path(settings.BASE_DIR) / "scripts" / "trend_reference.py"
     filename, _, column = SERIES["BTC"]
     out = subprocess.run(
-        [sys.executable, str(script), str(SAMPLE / filename), "--column", column, "--last", "120", "--json"],
+        [
+            shutil.which("python3", path="/usr/bin:/bin") or sys.executable,
+            str(script),
+            str(SAMPLE / filename),
+            "--column",
+            column,
+            "--last",
+            "120",
+            "--json",
+        ],
         capture_output=True,
         text=True,
         check=True,
         timeout=60,
-        env={"PATH": "/usr/bin:/bin"},  # no DJANGO_SETTINGS_MODULE, no virtualenv: stand-alone
+        env={"PATH": "/usr/bin:/bin"},  # the system Python, no DJANGO_SETTINGS_MODULE: stand-alone
     )
     printed = json.loads(out.stdout)
     seen = []
