@@ -452,6 +452,8 @@ if ONCHAIN_RPC_URL and not ONCHAIN_RPC_URL.startswith(("http://", "https://", "w
 ONCHAIN_SYNC_BLOCK_RANGE = env.integer("ONCHAIN_SYNC_BLOCK_RANGE", 2000)
 ONCHAIN_SYNC_LOOKBACK = env.integer("ONCHAIN_SYNC_LOOKBACK", 10_000)
 ONCHAIN_RPC_BATCH_SIZE = env.integer("ONCHAIN_RPC_BATCH_SIZE", 100)
+# onchain.sync retries a node that is down after this many seconds, doubling each time (5 tries).
+ONCHAIN_SYNC_RETRY_BACKOFF = env.integer("ONCHAIN_SYNC_RETRY_BACKOFF", 5)
 for _name in ("ONCHAIN_SYNC_BLOCK_RANGE", "ONCHAIN_SYNC_LOOKBACK", "ONCHAIN_RPC_BATCH_SIZE"):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1.")

@@ -319,7 +319,11 @@ class Chain:
             if rpc_url.startswith(("ws://", "wss://")):
                 provider = _WebSocketProvider(rpc_url, timeout)
             else:
-                provider = HTTPProvider(rpc_url, request_kwargs={"timeout": timeout})
+                # web3 retries failed HTTP calls 5 times by default: a node that is down or slow
+                # would answer after five timeouts instead of one. Jobs retry; requests never do.
+                provider = HTTPProvider(
+                    rpc_url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None
+                )
             self.web3 = Web3(provider)
             self.web3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
             self._account = Account.from_key(private_key) if private_key else None

@@ -2,7 +2,7 @@
 
 It runs a threaded HTTP server on a free loopback port and forwards every request to the node,
 except that it can refuse eth_getLogs spans above ``max_log_span`` with the error public nodes
-answer, answer HTTP 503 for everything (``down``) or after ``fail_after_logs`` eth_getLogs calls,
+answer, answer HTTP 503 for everything (``down``), answer late (``delay`` seconds) or after ``fail_after_logs`` eth_getLogs calls,
 and run ``before_first_logs`` once before forwarding the first eth_getLogs (another sync at the
 same moment). ``calls`` records (method, params) of every request it received.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
@@ -21,6 +22,7 @@ class RpcProxy:
         self.upstream = upstream
         self.max_log_span: int | None = None
         self.down = False
+        self.delay = 0.0
         self.fail_after_logs: int | None = None
         self.before_first_logs = None
         self.calls: list[tuple[str, list]] = []
@@ -63,6 +65,8 @@ class RpcProxy:
         requests_in = payload if isinstance(payload, list) else [payload]
         with self._lock:
             self.calls.extend((r["method"], r.get("params", [])) for r in requests_in)
+        if self.delay:
+            time.sleep(self.delay)
         if self.down:
             return 503, {"error": "node down"}
         if not isinstance(payload, list) and payload["method"] == "eth_getLogs":

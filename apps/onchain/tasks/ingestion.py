@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from apps.onchain.chain import ChainMismatch, ChainUnavailable
 from apps.onchain.services.ingestion import sync_chain
@@ -12,14 +13,13 @@ from quantumvest.celery import IDEMPOTENT
 
 logger = logging.getLogger(__name__)
 
-# Transient node errors: retried after 5, 10, 20, 40, 80 s (plus jitter), then the run ends failed;
-# the next beat starts again from the checkpoint.
+# Transient node errors: retried after 5, 10, 20, 40, 80 s (ONCHAIN_SYNC_RETRY_BACKOFF doubled),
+# then the run ends failed; the next beat starts again from the checkpoint.
 MAX_RETRIES = 5
-BACKOFF_BASE = 5
 
 
 def backoff(retries: int) -> int:
-    return BACKOFF_BASE * 2**retries
+    return settings.ONCHAIN_SYNC_RETRY_BACKOFF * 2**retries
 
 
 @shared_task(name="onchain.sync", bind=True, max_retries=MAX_RETRIES, **IDEMPOTENT)
