@@ -114,7 +114,7 @@ def run(node: Anvil, blocks: int, transfers: int) -> None:
     head = node.head()
     print(f"set-up: anvil head {head}, {transfers} transfers of one token, {time.perf_counter() - started:.1f} s")
 
-    owner = User.objects.create_user(email="bench@example.com", password="bench-only-not-a-login")
+    owner = User.objects.create_user(email="bench@example.com")  # no usable password
     TrackedAddress.objects.create(owner=owner, chain_id=chain.chain_id, address=token, kind=AddressKind.TOKEN)
 
     def reset() -> None:
@@ -132,13 +132,13 @@ def run(node: Anvil, blocks: int, transfers: int) -> None:
         )
         return report, elapsed
 
-    token_report, token_s = timed("token")
+    _, token_s = timed("token")
     stored = Transfer.objects.count()
     assert stored == transfers, f"{stored} transfers stored, {transfers} sent"
     reset()
     for holder in holders[:2]:
         TrackedAddress.objects.create(owner=owner, chain_id=chain.chain_id, address=holder, kind=AddressKind.WALLET)
-    wallets_report, wallets_s = timed("token + wallets")
+    _, wallets_s = timed("token + wallets")
     again_report, again_s = timed("again")
     assert Transfer.objects.count() == transfers and again_report.transfers_new == 0
 
@@ -151,7 +151,9 @@ def run(node: Anvil, blocks: int, transfers: int) -> None:
     logs_s = time.perf_counter() - start
     start = time.perf_counter()
     for first in range(0, head + 1, batch):
-        rpc_batch(node.url, [("eth_getBlockByNumber", [hex(n), True]) for n in range(first, min(head, first + batch - 1) + 1)])
+        rpc_batch(
+            node.url, [("eth_getBlockByNumber", [hex(n), True]) for n in range(first, min(head, first + batch - 1) + 1)]
+        )
     blocks_s = time.perf_counter() - start
     assert found == transfers
     print(f"baseline: raw eth_getLogs {logs_s:.2f} s, raw full blocks {blocks_s:.2f} s")

@@ -77,4 +77,3 @@ def setup_ingestion_demo(*, chain: Chain, write) -> None:
         f"  synced the in-process chain to block {report.synced_block}: {report.transfers_new} new transfers "
         f"of the demo wallets (tracked for {DEMO_EMAIL})"
     )
-
