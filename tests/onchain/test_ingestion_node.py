@@ -59,7 +59,8 @@ def test_a_reorg_removes_the_transfers_of_orphaned_blocks_and_reads_the_new_bran
     assert (checkpoint.synced_block, checkpoint.synced_hash) == (chain.head(), chain.block(chain.head()).hash)
 
 
-def test_a_node_reset_below_everything_stored_starts_again_from_the_lookback(anvil_chain, anvil):
+def test_a_node_reset_below_everything_stored_starts_again_from_the_lookback(anvil_chain, anvil, settings):
+    settings.ONCHAIN_SYNC_LOOKBACK = 2
     chain = anvil_chain
     snapshot = anvil.snapshot()
     token = deploy_token(chain)
@@ -67,9 +68,10 @@ def test_a_node_reset_below_everything_stored_starts_again_from_the_lookback(anv
     mint(chain, token, address(), 1)
     sync_chain(chain=chain)
     anvil.revert(snapshot)  # the token never existed on this chain any more
-    anvil.mine(2)
+    anvil.mine(5)  # the new lookback window starts above the old transfer's block
     report = sync_chain(chain=chain)
     assert (report.reorgs, report.transfers_removed, Transfer.objects.count()) == (1, 1, 0)
+    assert report.reorg_base == chain.head() - 2
     assert SyncCheckpoint.objects.get().synced_block == chain.head()
 
 

@@ -175,18 +175,19 @@ def rewind(chain_id: int, *, at: Position, to: Position, readdress_from: int | N
     """Forget everything above block ``to`` (orphaned by a reorg) and move the checkpoint there.
 
     Transfers, seen blocks and balance snapshots above it are deleted and the daily aggregates of
-    the days they were in recomputed. With ``readdress_from`` (nothing stored matched the node) every
-    tracked address of the chain is covered again from that block. Returns the transfers removed.
-    Raises CheckpointMoved.
+    the days they were in recomputed. With ``readdress_from`` (nothing stored matched the node)
+    everything stored for the chain goes, and every tracked address of the chain is covered again
+    from that block. Returns the transfers removed. Raises CheckpointMoved.
     """
+    cutoff = -1 if readdress_from is not None else to.block
     with transaction.atomic():
         claim(chain_id, at, synced_block=to.block, synced_hash=to.hash, final_block=Least(F("final_block"), to.block))
-        orphaned = Transfer.objects.filter(chain_id=chain_id, block_number__gt=to.block)
+        orphaned = Transfer.objects.filter(chain_id=chain_id, block_number__gt=cutoff)
         days = days_of(orphaned)
         _, deleted = orphaned.delete()
         removed = deleted.get(Transfer._meta.label, 0)
-        SeenBlock.objects.filter(chain_id=chain_id, number__gt=to.block).delete()
-        BalanceSnapshot.objects.filter(chain_id=chain_id, block_number__gt=to.block).delete()
+        SeenBlock.objects.filter(chain_id=chain_id, number__gt=cutoff).delete()
+        BalanceSnapshot.objects.filter(chain_id=chain_id, block_number__gt=cutoff).delete()
         if readdress_from is not None:
             TrackedAddress.objects.filter(chain_id=chain_id).update(synced_from=readdress_from)
         recompute_days(days)
