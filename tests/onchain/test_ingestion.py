@@ -164,3 +164,17 @@ def test_transfer_timestamps_are_the_block_times(chain):
     sync_chain(chain=chain)
     block = chain.block(receipt.block_number)
     assert Transfer.objects.get().timestamp == dt.datetime.fromtimestamp(block.timestamp, tz=dt.UTC)
+
+
+def test_a_token_seen_only_through_a_wallet_gets_aggregates_once_it_is_tracked(chain):
+    token = deploy_token(chain)
+    wallet = address()
+    track(chain, wallet)
+    mint(chain, token, wallet, 5)
+    mint(chain, token, address(), 6)
+    sync_chain(chain=chain)
+    assert (Transfer.objects.count(), TokenDaily.objects.count()) == (1, 0)  # one wallet's share is no volume
+    track(chain, token, AddressKind.TOKEN)
+    sync_chain(chain=chain)
+    [daily] = TokenDaily.objects.all()
+    assert (daily.transfer_count, daily.volume) == (2, Decimal(11))

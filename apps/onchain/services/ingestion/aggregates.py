@@ -30,12 +30,25 @@ def days_of(transfers) -> set[Day]:
     }
 
 
+def _tracked_tokens(token_ids: set[int]) -> dict[int, Token]:
+    """The tokens among ``token_ids`` that someone tracks as a token (all their transfers are read)."""
+    tokens = Token.objects.filter(pk__in=token_ids)
+    tracked = set(
+        TrackedAddress.objects.filter(kind=AddressKind.TOKEN, address__in={t.address for t in tokens}).values_list(
+            "chain_id", "address"
+        )
+    )
+    return {t.pk: t for t in tokens if (t.chain_id, t.address) in tracked}
+
+
 def recompute_days(days: set[Day]) -> int:
     """Rewrite the TokenDaily rows of ``days`` from the stored transfers; a day left empty is deleted.
 
-    Call it inside the transaction that changed the transfers. Returns the number of days written.
+    Only tokens tracked as tokens get aggregates: of a token seen only through tracked wallets just
+    those wallets' transfers are stored, and their sum is not the token's activity. Call it inside
+    the transaction that changed the transfers. Returns the number of days written.
     """
-    tokens = {t.pk: t for t in Token.objects.filter(pk__in={token_id for token_id, _ in days})}
+    tokens = _tracked_tokens({token_id for token_id, _ in days})
     written = 0
     for token_id, day in sorted(days):
         token = tokens.get(token_id)

@@ -131,7 +131,11 @@ def store_range(
                 unique_fields=["chain_id", "number"],
                 update_fields=["hash", "parent_hash", "timestamp"],
             )
-        recompute_days({(t.token_id, t.timestamp.date()) for t in new if t.token_id})
+        # Every day of the range's token transfers, stored before or not: a token tracked later
+        # gets the aggregates of days whose transfers came in earlier through a tracked wallet.
+        recompute_days(
+            {(tokens[f.token].pk, block_time(headers[f.block_number].timestamp).date()) for f in found if f.token}
+        )
         return len(new)
 
 
