@@ -450,6 +450,17 @@ ONCHAIN_RPC_TIMEOUT = env.integer("ONCHAIN_RPC_TIMEOUT", 10)
 ONCHAIN_CHAIN_DIR = Path(env.string("ONCHAIN_CHAIN_DIR", str(VAR_DIR / "chain")))
 if ONCHAIN_RPC_URL and not ONCHAIN_RPC_URL.startswith(("http://", "https://", "ws://", "wss://")):
     raise ImproperlyConfigured(f"ONCHAIN_RPC_URL must start with http(s):// or ws(s)://, not {ONCHAIN_RPC_URL!r}.")
+# Ingestion (sync_onchain, onchain.sync): blocks per eth_getLogs call (halved while a node refuses
+# a range), how far back from the head a new chain or a newly tracked address is read, and how
+# many requests go in one JSON-RPC batch (block scans for native transfers).
+ONCHAIN_SYNC_BLOCK_RANGE = env.integer("ONCHAIN_SYNC_BLOCK_RANGE", 2000)
+ONCHAIN_SYNC_LOOKBACK = env.integer("ONCHAIN_SYNC_LOOKBACK", 10_000)
+ONCHAIN_RPC_BATCH_SIZE = env.integer("ONCHAIN_RPC_BATCH_SIZE", 100)
+# onchain.sync retries a node that is down after this many seconds, doubling each time (5 tries).
+ONCHAIN_SYNC_RETRY_BACKOFF = env.integer("ONCHAIN_SYNC_RETRY_BACKOFF", 5)
+for _name in ("ONCHAIN_SYNC_BLOCK_RANGE", "ONCHAIN_SYNC_LOOKBACK", "ONCHAIN_RPC_BATCH_SIZE"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
 # Periodic on-chain work (Celery beat); each task is idempotent and ends its own job.
 CELERY_BEAT_SCHEDULE["onchain-sync"] = {"task": "onchain.sync", "schedule": timedelta(minutes=1)}
 CELERY_BEAT_SCHEDULE["onchain-refresh-transactions"] = {

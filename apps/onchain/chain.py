@@ -437,6 +437,59 @@ class Chain:
         with self._guard():
             return [_log(entry) for entry in self.web3.eth.get_logs(query)]
 
+    def blocks(self, numbers: list[int], *, full: bool = False, batch: int = 100) -> list[Block | None]:
+        """Blocks ``numbers`` in that order (None beyond the head), ``batch`` per JSON-RPC batch over HTTP.
+
+        Other transports (in-process, WebSocket) ask one block at a time. Raises ChainUnavailable.
+        """
+        raw = self._batched("eth_getBlockByNumber", [[hex(n), full] for n in numbers], batch)
+        if raw is None:
+            return [self.block(n, full=full) for n in numbers]
+        return [_raw_block(r, full) if r else None for r in raw]
+
+    def receipts(self, tx_hashes: list[str], *, batch: int = 100) -> list[Receipt | None]:
+        """Receipts of ``tx_hashes`` in that order (None when unknown), batched like ``blocks``."""
+        raw = self._batched("eth_getTransactionReceipt", [[h] for h in tx_hashes], batch)
+        if raw is None:
+            return [self.receipt(h) for h in tx_hashes]
+        return [_receipt(_raw_receipt(r)) if r else None for r in raw]
+
+    def erc20_balance(self, token: str, owner: str, block: int | str = "latest") -> int | None:
+        """``token.balanceOf(owner)`` at ``block``; None when the contract does not answer it."""
+        data = Web3.keccak(text="balanceOf(address)")[:4] + bytes(12) + bytes.fromhex(owner[2:])
+        with self._guard():
+            try:
+                raw = bytes(self.web3.eth.call({"to": token, "data": data}, block_identifier=block))
+            except (ContractLogicError, ContractCustomError, _TesterFailure):
+                return None
+        return int.from_bytes(raw[:32], "big") if len(raw) >= 32 else None
+
+    def _batched(self, method: str, params: list[list], batch: int) -> list | None:
+        """Raw JSON-RPC results of one method over many parameter lists; None when not over HTTP."""
+        provider = self.web3.provider
+        if not isinstance(provider, HTTPProvider):
+            return None
+        results: list = []
+        for start in range(0, len(params), max(1, batch)):
+            chunk = params[start : start + max(1, batch)]
+            with self._guard():
+                answers = provider.make_batch_request([(method, p) for p in chunk])
+            if not isinstance(answers, list) or len(answers) != len(chunk):
+                detail = answers.get("error") if isinstance(answers, dict) else answers
+                raise ChainUnavailable(f"The chain node at {self.description} refused a batch of {method}: {detail}")
+            for answer in answers:
+                if answer.get("error"):
+                    message = str(answer["error"].get("message", answer["error"]))
+                    raise ChainUnavailable(f"The chain node at {self.description} answered an error: {message}")
+                results.append(answer.get("result"))
+        return results
+
+    def with_signer(self, private_key: str) -> Chain:
+        """The same node and journal, sending from another key (the demo's wallets)."""
+        other = copy.copy(self)
+        other._account = Account.from_key(private_key)
+        return other
+
     def transaction(self, tx_hash: str) -> Tx | None:
         with self._guard():
             try:
@@ -595,6 +648,35 @@ def _receipt(raw: Any) -> Receipt:
         contract_address=to_checksum_address(created) if created else None,
         logs=tuple(_log(entry) for entry in raw["logs"]),
     )
+
+
+def _int(value: Any) -> int:
+    return int(value, 16) if isinstance(value, str) else int(value)
+
+
+def _raw_block(raw: dict, full: bool) -> Block:
+    """A block from a raw JSON-RPC answer (hex quantities), as ``block()`` builds it."""
+    txs = ()
+    if full:
+        txs = tuple(
+            _tx(
+                {
+                    **t,
+                    "value": _int(t["value"]),
+                    "nonce": _int(t["nonce"]),
+                    "blockNumber": _int(t["blockNumber"]) if t.get("blockNumber") else None,
+                }
+            )
+            for t in raw["transactions"]
+        )
+    return Block(_int(raw["number"]), _h(raw["hash"]), _h(raw["parentHash"]), _int(raw["timestamp"]), txs)
+
+
+def _raw_receipt(raw: dict) -> dict:
+    """A raw JSON-RPC receipt with its quantities as ints, for ``_receipt``."""
+    logs = [{**e, "blockNumber": _int(e["blockNumber"]), "logIndex": _int(e["logIndex"])} for e in raw["logs"]]
+    numbers = {k: _int(raw[k]) for k in ("status", "blockNumber", "gasUsed")}
+    return {**raw, **numbers, "logs": logs}
 
 
 def _decode_metadata(raw: bytes, kind: str) -> Any:

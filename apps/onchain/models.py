@@ -97,6 +97,11 @@ class TrackedAddress(models.Model):
     kind = models.CharField(max_length=8, choices=AddressKind.choices, default=AddressKind.WALLET)
     label = models.CharField(max_length=100, blank=True)
     token = models.ForeignKey(Token, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    synced_from = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="Ingestion covers this address from this block on; null until its first sync (a backfill).",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
