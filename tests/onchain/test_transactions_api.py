@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from apps.onchain.chain import reset_chains
@@ -201,3 +202,11 @@ def test_reading_while_the_node_is_down_answers_the_stored_state_with_the_reason
     response = client.get(f"{URL}{row.pk}/")
     assert response.status_code == 200
     assert response.json()["status"] == "pending" and "not reachable" in response.json()["check_error"]
+
+
+@pytest.mark.parametrize("transaction_id", ["0", "9223372036854775808", "99999999999999999999999999"])
+def test_an_id_beyond_any_row_is_404_not_an_error(db, transaction_id):
+    assert _client().get(f"{URL}{transaction_id}/").status_code == 404
+    client = Client()
+    client.force_login(UserFactory())
+    assert client.get(f"/onchain/transactions/{transaction_id}/").status_code == 404

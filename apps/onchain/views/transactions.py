@@ -28,6 +28,8 @@ from quantumvest.errors import ValidationFailed
 LIST = "onchain/transactions.html"
 DETAIL = "onchain/transactions_detail.html"
 POLL_SECONDS = 5
+# The page lists the most recent ones; the API pages through all of them.
+LIST_LIMIT = 100
 
 
 class TrackForm(forms.Form):
@@ -103,8 +105,9 @@ def transaction_list(request: HttpRequest) -> HttpResponse:
                     messages.info(request, "You already track this transaction.")
                 url = reverse("onchain:transaction", args=[row.pk])
                 return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-    rows = [_present(row) for row in service.transactions_for_user(request.user)[:100]]
-    return _render(request, LIST, "track_form", {"form": form, "rows": rows}, status=status)
+    rows = [_present(row) for row in service.transactions_for_user(request.user)[: LIST_LIMIT + 1]]
+    context = {"form": form, "rows": rows[:LIST_LIMIT], "more": len(rows) > LIST_LIMIT}
+    return _render(request, LIST, "track_form", context, status=status)
 
 
 @login_required
