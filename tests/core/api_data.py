@@ -1,7 +1,7 @@
 """Data owned by one user that exercises every API route on its positive path.
 
 Used by the OPTIONS sweep and the schemathesis lane: a priced asset, a portfolio with a lot, an
-optimisation run, a portfolio backtest, a forecast and a forecast job.
+optimisation run, a portfolio backtest, a forecast, a forecast job and a tracked transaction.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from apps.assets.models import Asset
+from apps.onchain.models import TrackedTransaction
+from apps.onchain.networks import IN_PROCESS_CHAIN_ID
 from apps.portfolios.models import BacktestRun, OptimizationRun, Portfolio, PortfolioAsset
 from apps.predictions.models import ModelVersion, Prediction, PredictionJob
 from tests.assets.factories import AssetFactory, price_history
@@ -29,6 +31,7 @@ class OwnedData:
     backtest: BacktestRun
     prediction: Prediction
     job: PredictionJob
+    transaction: TrackedTransaction
 
     def url_kwargs(self) -> dict[str, object]:
         """A real value for every URL keyword of the API."""
@@ -40,6 +43,7 @@ class OwnedData:
             "backtest_id": self.backtest.id,
             "pk": self.prediction.id,
             "job_id": self.job.id,
+            "transaction_id": self.transaction.id,
         }
 
 
@@ -89,4 +93,8 @@ def owned_data(user, *, symbol: str = "QVA") -> OwnedData:
         backtest=BacktestRunFactory(portfolio=portfolio),
         prediction=prediction,
         job=job,
+        # Final: reading it asks no chain node.
+        transaction=TrackedTransaction.objects.create(
+            owner=user, chain_id=IN_PROCESS_CHAIN_ID, tx_hash="0x" + "ab" * 32, status="not_found", final=True
+        ),
     )

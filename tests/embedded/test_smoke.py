@@ -71,6 +71,27 @@ def request_forecast(api, symbol: str) -> dict:
     return job.json()
 
 
+def track_a_transfer(api) -> dict:
+    """A transfer sent on the in-process chain, tracked through the API."""
+    from apps.onchain.chain import get_chain
+
+    receipt = get_chain().send_value("0x70997970C51812dc3A010C7d01b50e0d17dc79C8", 10**15)
+    response = api.post("/api/v1/onchain/transactions/", {"tx_hash": receipt.tx_hash}, format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def test_a_transfer_on_the_in_process_chain_is_tracked_to_confirmed(world):
+    tracked = track_a_transfer(world["api"])
+    assert (tracked["status"], tracked["value"], tracked["network"]) == (
+        "confirmed",
+        str(10**15),
+        "In-process chain (eth-tester)",
+    )
+    page = world["site"].get(f"/onchain/transactions/{tracked['id']}/")
+    assert page.status_code == 200 and "0.001</span> ETH" in page.content.decode()
+
+
 def test_a_forecast_job_runs_eagerly_and_succeeds(world):
     job = request_forecast(world["api"], "SPY")
     assert job["state"] == "succeeded", job
@@ -208,11 +229,16 @@ def _routes(resolver: URLResolver, prefix: str = "", namespace: str = ""):
 def _fill(route: str, name: str, ids: dict) -> str:
     path = route
     for key, value in ids["by_name"].get(name, {}).items():
-        path = path.replace(f"<{key}>", str(value)).replace(f"<uuid:{key}>", str(value))
+        path = (
+            path.replace(f"<{key}>", str(value))
+            .replace(f"<uuid:{key}>", str(value))
+            .replace(f"<int:{key}>", str(value))
+        )
     for key, value in ids["common"].items():
         path = (
             path.replace(f"<str:{key}>", str(value))
             .replace(f"<uuid:{key}>", str(value))
+            .replace(f"<int:{key}>", str(value))
             .replace(f"<{key}>", str(value))
         )
     assert "<" not in path, f"no id for {route} ({name})"
@@ -238,6 +264,7 @@ def test_every_page_and_api_route_answers_without_a_server_error(world):
         .json()
     )
     import_job = ImportJob.objects.create(user=user, filename="x.csv", state="succeeded")
+    tracked = track_a_transfer(world["api"])
     ids = {
         "common": {
             "symbol": "SPY",
@@ -254,6 +281,9 @@ def test_every_page_and_api_route_answers_without_a_server_error(world):
             "assets-api:import-job-detail": {"job_id": import_job.pk},
             "predictions:job": {"job_id": forecast["id"]},
             "predictions-api:job-detail": {"job_id": forecast["id"]},
+            "onchain:transaction": {"transaction_id": tracked["id"]},
+            "onchain:transaction-delete": {"transaction_id": tracked["id"]},
+            "onchain-api:transaction-detail": {"transaction_id": tracked["id"]},
         },
     }
     answered = {}
