@@ -446,6 +446,9 @@ ONCHAIN_RPC_TIMEOUT = env.integer("ONCHAIN_RPC_TIMEOUT", 10)
 ONCHAIN_CHAIN_DIR = Path(env.string("ONCHAIN_CHAIN_DIR", str(VAR_DIR / "chain")))
 if ONCHAIN_RPC_URL and not ONCHAIN_RPC_URL.startswith(("http://", "https://", "ws://", "wss://")):
     raise ImproperlyConfigured(f"ONCHAIN_RPC_URL must start with http(s):// or ws(s)://, not {ONCHAIN_RPC_URL!r}.")
+# Notarise predictions as soon as they are issued (a run after the generation commits). On by
+# default in the embedded default (in-process chain, no broker); elsewhere the nightly beat entry does it.
+ONCHAIN_NOTARIZE_ON_ISSUE = env.boolean("ONCHAIN_NOTARIZE_ON_ISSUE", not ONCHAIN_RPC_URL and CELERY_TASK_ALWAYS_EAGER)
 # Periodic on-chain work (Celery beat); each task is idempotent and ends its own job.
 CELERY_BEAT_SCHEDULE["onchain-sync"] = {"task": "onchain.sync", "schedule": timedelta(minutes=1)}
 CELERY_BEAT_SCHEDULE["onchain-refresh-transactions"] = {
