@@ -36,3 +36,28 @@ def issue(count: int, *, symbol: str = "NTRY", start: dt.date = dt.date(2014, 1,
             )
         )
     return Prediction.objects.bulk_create(rows, batch_size=2000)
+
+
+def issue_set(*, symbol: str = "NTRY", as_of: dt.date = dt.date(2014, 12, 30)) -> list[Prediction]:
+    """One issued set, as the forecast panel shows it: the four timeframes from one as-of date."""
+    asset, _ = Asset.objects.get_or_create(id=symbol, defaults={"name": f"{symbol} notary test asset"})
+    version = version_row(asset)
+    rows = [
+        Prediction(
+            asset=asset,
+            model_version=version,
+            model_name="drift",
+            timeframe=timeframe,
+            horizon_periods=periods,
+            as_of=as_of,
+            as_of_price=Decimal("100.5"),
+            target_date=as_of + dt.timedelta(days=periods),
+            predicted_price=Decimal("101.25"),
+            confidence_lower=Decimal("95"),
+            confidence_upper=Decimal("107.125"),
+            direction="up",
+            confidence_score=Decimal("0.6"),
+        )
+        for timeframe, periods in (("1d", 1), ("1w", 7), ("1m", 30), ("3m", 90))
+    ]
+    return Prediction.objects.bulk_create(rows)
