@@ -8,9 +8,10 @@ register = template.Library()
 
 
 @register.inclusion_tag("predictions/_notarisation.html")
-def notarisation(statuses: dict, prediction) -> dict:
-    """One prediction's badge and transaction; ``statuses`` is ``verification.notarisations(...)``."""
-    return {"n": (statuses or {}).get(prediction.pk), "prediction": prediction}
+def notarisation(statuses: dict, prediction, compact: bool = False) -> dict:
+    """One prediction's badge, with its transaction and block unless ``compact`` (a table cell);
+    ``statuses`` is ``apps.onchain.services.verification.notarisations(...)`` of the page."""
+    return {"n": (statuses or {}).get(prediction.pk), "prediction": prediction, "compact": compact}
 
 
 @register.inclusion_tag("predictions/_notarisation_note.html")
