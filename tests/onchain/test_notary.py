@@ -15,6 +15,7 @@ from apps.onchain.services.deployment import current_contract, deploy_contracts
 from apps.onchain.services.verification import verify
 from apps.onchain.tasks.notary import notarize_predictions
 from quantumvest.jobs import JobState
+from tests.anvil import ACCOUNTS
 from tests.onchain.notary_data import issue
 
 pytestmark = pytest.mark.django_db
@@ -242,3 +243,19 @@ def test_the_command_fails_with_the_reason_when_the_node_is_down(node_down):
     issue(1)
     with pytest.raises(CommandError, match="not reachable"):
         call_command("notarize_predictions")
+
+
+def test_an_open_batch_for_a_deployment_the_chain_forgot_is_rebatched_on_the_new_contract(anvil_chain, anvil):
+    issue(3)
+    snapshot = anvil.snapshot()
+    deploy_contracts(chain=anvil_chain)
+    forgotten = notary.reserve_batch(contract=notary.data_tracking(anvil_chain))
+    anvil.revert(snapshot)  # a reset node: the contract and the unsent batch's target are gone
+    anvil_chain.send_value(ACCOUNTS[1], 1)  # so that the new deployment gets another address
+    deploy_contracts(chain=anvil_chain)
+
+    (settled,) = notary.notarize_pending(chain=anvil_chain)
+
+    assert not NotarisedBatch.objects.filter(pk=forgotten.pk).exists()
+    assert settled.batch.contract == current_contract("DataTracking", chain=anvil_chain)
+    assert settled.batch.count == 3 and batches_on_chain(anvil_chain) == 1

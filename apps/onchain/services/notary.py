@@ -170,7 +170,7 @@ def settle_batch(*, batch: NotarisedBatch, chain: Chain | None = None) -> Settle
     with transaction.atomic():
         # Held while the transaction is sent: two runs never send the same batch at once.
         batch = (
-            NotarisedBatch.objects.select_for_update(skip_locked=True)
+            NotarisedBatch.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("contract")
             .filter(pk=batch.pk)
             .first()
@@ -242,7 +242,15 @@ def notarize_pending(*, chain: Chain | None = None, limit: int = BATCH_LIMIT) ->
     contract = data_tracking(chain)
     settled = []
     open_batches = NotarisedBatch.objects.filter(chain_id=contract.chain_id).exclude(status=BatchStatus.CONFIRMED)
-    for batch in open_batches.order_by("created_at"):
+    for batch in open_batches.select_related("contract").order_by("created_at"):
+        if batch.contract_id != contract.pk and chain.code_size(batch.contract.address) == 0:
+            # The chain forgot that deployment (a reset local node) before the batch got there: its
+            # predictions become pending again and go into a batch on the current contract.
+            log.warning(
+                "onchain: batch %s was for %s, which has no code any more; rebatching", batch.root, batch.contract
+            )
+            batch.delete()
+            continue
         if (done := settle_batch(batch=batch, chain=chain)) is not None:
             settled.append(done)
     while (batch := reserve_batch(contract=contract, limit=limit)) is not None:
