@@ -149,6 +149,7 @@ def _recover(chain: Chain, batch: NotarisedBatch) -> bool:
 
 
 def _wait_receipt(chain: Chain, tx_hash: str):
+    """The receipt once mined, polled every second; None after RECEIPT_TIMEOUT (ChainUnavailable on node errors)."""
     deadline = time.monotonic() + RECEIPT_TIMEOUT
     while True:
         receipt = chain.receipt(tx_hash)
@@ -263,6 +264,7 @@ def notarize_pending(*, chain: Chain | None = None, limit: int = BATCH_LIMIT) ->
 
 
 def create_run(*, trigger: str) -> NotaryRun:
+    """A QUEUED notarisation run (``trigger``: beat, command, issue or setup) for ``perform_run``."""
     return NotaryRun.objects.create(trigger=trigger)
 
 
@@ -325,4 +327,5 @@ def notarize_after_issue() -> None:
 
 
 def last_run() -> NotaryRun | None:
+    """The most recent notarisation run (what the pages say "not notarised yet" from)."""
     return NotaryRun.objects.order_by("-created_at").first()
