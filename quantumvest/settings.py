@@ -461,6 +461,10 @@ ONCHAIN_SYNC_RETRY_BACKOFF = env.integer("ONCHAIN_SYNC_RETRY_BACKOFF", 5)
 for _name in ("ONCHAIN_SYNC_BLOCK_RANGE", "ONCHAIN_SYNC_LOOKBACK", "ONCHAIN_RPC_BATCH_SIZE"):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1.")
+
+# Notarise predictions as soon as they are issued (a run after the generation commits). On by
+# default in the embedded default (in-process chain, no broker); elsewhere the nightly beat entry does it.
+ONCHAIN_NOTARIZE_ON_ISSUE = env.boolean("ONCHAIN_NOTARIZE_ON_ISSUE", not ONCHAIN_RPC_URL and CELERY_TASK_ALWAYS_EAGER)
 # Periodic on-chain work (Celery beat); each task is idempotent and ends its own job.
 CELERY_BEAT_SCHEDULE["onchain-sync"] = {"task": "onchain.sync", "schedule": timedelta(minutes=1)}
 CELERY_BEAT_SCHEDULE["onchain-refresh-transactions"] = {

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 
 from apps.predictions.models import Prediction
+from quantumvest.jobs import Job
 
 ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
 HASH_PATTERN = r"^0x[0-9a-f]{64}$"
@@ -324,3 +325,32 @@ class PredictionProof(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prediction_id} in {self.batch_id}"
+
+
+class NotaryReason(models.TextChoices):
+    """Why a notarisation run did not notarise everything (empty: it did)."""
+
+    NONE = "", "None"
+    NO_KEY = "no_key", "No signing key configured"
+    UNREACHABLE = "unreachable", "Chain node unreachable"
+    WRONG_CHAIN = "wrong_chain", "Node on another chain"
+    NOT_DEPLOYED = "not_deployed", "DataTracking not deployed"
+    REFUSED = "refused", "Transaction refused"
+    ERROR = "error", "Unexpected error"
+
+
+class NotaryRun(Job):
+    """One run of ``notarize_predictions`` (beat, command, after issue): what it did or why not."""
+
+    trigger = models.CharField(max_length=16, default="beat", help_text="beat, command, issue or setup.")
+    reason = models.CharField(max_length=16, choices=NotaryReason.choices, blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta(Job.Meta):
+        constraints = [
+            Job.state_constraint("onchain_notaryrun_state_valid"),
+            models.CheckConstraint(condition=models.Q(reason__in=NotaryReason.values), name="onchain_notaryrun_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Notarisation ({self.trigger}, {self.state})"

@@ -372,9 +372,13 @@ def generate_predictions(*, asset: Asset, by=None, on_progress: Progress | None 
         issued.append(prediction)
     if on_progress:
         on_progress(90, "Storing")
+    from apps.onchain.services import notary  # the chain's adapter loads only when forecasts are issued
+
     with transaction.atomic():
         # A concurrent request for the same data may have stored them first: keep those.
         Prediction.objects.bulk_create(issued, ignore_conflicts=True)
+        # Notarised on chain after commit (embedded default) or by the nightly run.
+        notary.notarize_after_issue()
     stored = Prediction.objects.filter(asset=asset, as_of=as_of, model_version=version)
     return sorted(stored, key=lambda prediction: prediction.horizon_periods)
 

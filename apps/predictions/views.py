@@ -12,6 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from apps.assets.models import AssetType
 from apps.assets.selectors import close_series
+from apps.onchain.services.verification import notarisations
 from apps.predictions import news, selectors, services
 from apps.predictions.models import PredictionJob
 from apps.predictions.sentiment.heldout import measured_accuracy
@@ -64,6 +65,7 @@ def _panel_context(request: HttpRequest, asset) -> dict:
         "version": predictions[0].model_version if predictions else None,
         # In an attribute, not json_script: htmx drops <script> elements from swapped fragments.
         "chart_json": json.dumps(_chart_data(asset, predictions)),
+        "notary": notarisations(predictions),
         "is_crypto": asset.type == AssetType.CRYPTO,
         "job": pending,
     }
@@ -110,7 +112,8 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
 def track_record(request: HttpRequest, symbol: str | None = None) -> HttpResponse:
     asset = selectors.get_asset(symbol) if symbol else None
     record = selectors.track_record(asset=asset)
-    return render(request, "predictions/track_record.html", {"asset": asset, **record})
+    context = {"asset": asset, **record, "notary": notarisations(record["recent"])}
+    return render(request, "predictions/track_record.html", context)
 
 
 @login_required

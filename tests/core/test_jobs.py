@@ -24,6 +24,7 @@ from rest_framework.test import APIClient
 
 from apps.assets import services as asset_services
 from apps.assets.models import Asset, ImportJob
+from apps.onchain.models import NotaryRun
 from apps.portfolios import optimization, optimization_services
 from apps.portfolios.models import BacktestRun as PortfolioBacktestRun
 from apps.portfolios.models import OptimizationRun
@@ -110,6 +111,7 @@ def job_of_each_model(user) -> dict[type, dict]:
         ModelBacktestRun: {"model_version": version_row(asset)},
         OptimizationRun: {"portfolio": portfolio, "objective": "min_volatility", "inputs": {}},
         PortfolioBacktestRun: {"portfolio": portfolio, "inputs": {}},
+        NotaryRun: {"trigger": "beat"},
     }
 
 

@@ -9,6 +9,7 @@ from web3 import Web3
 
 from apps.onchain.chain import Chain, get_chain
 from apps.onchain.models import AddressKind, TrackedAddress
+from apps.onchain.services import notary
 from apps.onchain.services.deployment import deploy_contract, ensure_in_process_contracts
 from apps.onchain.services.ingestion import sync_chain
 from apps.onchain.services.trends import IN_PROCESS_RECENT, feed_trends
@@ -39,6 +40,10 @@ def setup_onchain_demo(*, write) -> None:
         write(f"  {'deployed' if d.created else 'reused'} {d.contract.name} at {d.contract.address} (in-process chain)")
     feed_demo_trends(chain=chain, write=write)
     setup_ingestion_demo(chain=chain, write=write)
+    run = notary.create_run(trigger="setup")
+    notary.perform_run(run=run)
+    run.refresh_from_db()
+    write(f"  notarised predictions: {run.message or run.error} (in-process chain)")
 
 
 def setup_ingestion_demo(*, chain: Chain, write) -> None:
