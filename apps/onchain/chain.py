@@ -318,7 +318,11 @@ class Chain:
             if rpc_url.startswith(("ws://", "wss://")):
                 provider = _WebSocketProvider(rpc_url, timeout)
             else:
-                provider = HTTPProvider(rpc_url, request_kwargs={"timeout": timeout})
+                # web3 retries timeouts 5 times with backoff by default: a silent node would take
+                # several timeouts to report. Jobs retry; a request answers within one timeout.
+                provider = HTTPProvider(
+                    rpc_url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None
+                )
             self.web3 = Web3(provider)
             self.web3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
             self._account = Account.from_key(private_key) if private_key else None
