@@ -10,8 +10,8 @@ from apps.onchain.services.addresses import relabel_address, track_address, untr
 from quantumvest.errors import Conflict, ValidationFailed
 from tests.accounts.factories import UserFactory
 from tests.anvil import ACCOUNTS
-from tests.onchain.factories import TrackedAddressFactory, TransferFactory
 from tests.onchain.faces import node_down
+from tests.onchain.factories import TrackedAddressFactory, TransferFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,9 @@ def test_a_wrong_mixed_case_checksum_is_refused_naming_the_address(chain):
     assert not TrackedAddress.objects.exists()
 
 
-@pytest.mark.parametrize("bad", ["", "0x123", "70997970C51812dc3A010C7d01b50e0d17dc79C8", "0x" + "g" * 40, "vitalik.eth"])
+@pytest.mark.parametrize(
+    "bad", ["", "0x123", "70997970C51812dc3A010C7d01b50e0d17dc79C8", "0x" + "g" * 40, "vitalik.eth"]
+)
 def test_something_that_is_not_an_address_is_refused(chain, bad):
     with pytest.raises(ValidationFailed) as refused:
         track_address(owner=UserFactory(), address=bad)
