@@ -17,6 +17,9 @@ from django.http import Http404
 
 from apps.onchain.models import AddressKind, Token, TokenDaily, TrackedAddress, Transfer
 
+# Ids, chain ids and block numbers are bigints: beyond this no row exists (the database would refuse).
+BIGINT_MAX = 2**63 - 1
+
 
 def _signed_in(user) -> bool:
     return bool(getattr(user, "is_authenticated", False))
@@ -38,6 +41,8 @@ def get_address_for_user(user, address_id) -> TrackedAddress:
         pk = int(address_id)
     except (TypeError, ValueError) as exc:
         raise Http404("No such tracked address.") from exc
+    if not 0 < pk <= BIGINT_MAX:
+        raise Http404("No such tracked address.")
     try:
         return addresses_for_user(user).get(pk=pk)
     except TrackedAddress.DoesNotExist as exc:

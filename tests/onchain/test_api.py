@@ -142,6 +142,10 @@ def test_another_users_address_answers_404(api, method):
     assert theirs.label == "theirs"
 
 
+def test_an_id_beyond_any_row_answers_404_not_a_database_error(api):
+    assert _error(api.get(f"{ADDRESSES}{2**70}/"), 404)["code"] == "not_found"
+
+
 def test_signed_out_callers_are_refused(chain):
     assert APIClient().get(ADDRESSES).status_code == 401
 
@@ -254,6 +258,8 @@ def test_the_chain_id_filter_narrows_to_one_chain(api, book, user):
         ({"end": "2024-13-01"}, "end"),
         ({"start": "2024-03-12", "end": "2024-03-11"}, "end"),
         ({"page_size": 0}, "page_size"),
+        ({"from_block": 2**63}, "from_block"),
+        ({"chain_id": 2**64}, "chain_id"),
     ],
 )
 def test_an_invalid_filter_answers_400_naming_it(api, book, params, field):

@@ -15,7 +15,7 @@ from rest_framework import serializers
 from apps.onchain.chain import checksum
 from apps.onchain.models import AddressKind, TokenDaily, TrackedAddress, Transfer
 from apps.onchain.networks import network
-from apps.onchain.selectors import NATIVE, TransferFilter
+from apps.onchain.selectors import BIGINT_MAX, NATIVE, TransferFilter
 from apps.onchain.services.tokens import format_units
 from quantumvest.serializers import Input
 
@@ -140,9 +140,9 @@ class TransferFilterInput(serializers.Serializer):
     token = serializers.CharField(
         required=False, help_text=f"A token contract address, or `{NATIVE}` for the native coin."
     )
-    chain_id = serializers.IntegerField(required=False, min_value=1)
-    from_block = serializers.IntegerField(required=False, min_value=0, help_text="Inclusive.")
-    to_block = serializers.IntegerField(required=False, min_value=0, help_text="Inclusive.")
+    chain_id = serializers.IntegerField(required=False, min_value=1, max_value=BIGINT_MAX)
+    from_block = serializers.IntegerField(required=False, min_value=0, max_value=BIGINT_MAX, help_text="Inclusive.")
+    to_block = serializers.IntegerField(required=False, min_value=0, max_value=BIGINT_MAX, help_text="Inclusive.")
     start = serializers.CharField(required=False, help_text="ISO date or date-time, inclusive (UTC unless an offset).")
     end = serializers.CharField(required=False, help_text="ISO date (the whole day) or date-time, inclusive.")
 
@@ -172,7 +172,7 @@ class TransferFilterInput(serializers.Serializer):
 
 class DailyFilterInput(serializers.Serializer):
     chain_id = serializers.IntegerField(
-        required=False, min_value=1, help_text="When you track the address on several chains."
+        required=False, min_value=1, max_value=BIGINT_MAX, help_text="When you track the address on several chains."
     )
     start = serializers.DateField(required=False, help_text="First day, inclusive.")
     end = serializers.DateField(required=False, help_text="Last day, inclusive.")
