@@ -11,9 +11,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from apps.assets.models import Asset
+from apps.onchain.models import TrackedAddress
 from apps.portfolios.models import BacktestRun, OptimizationRun, Portfolio, PortfolioAsset
 from apps.predictions.models import ModelVersion, Prediction, PredictionJob
 from tests.assets.factories import AssetFactory, price_history
+from tests.onchain.factories import TokenFactory, TrackedAddressFactory
 from tests.portfolios.factories import BacktestRunFactory, LotFactory, OptimizationRunFactory, PortfolioFactory
 
 START = date(2020, 1, 1)
@@ -29,6 +31,8 @@ class OwnedData:
     backtest: BacktestRun
     prediction: Prediction
     job: PredictionJob
+    tracked: TrackedAddress
+    tracked_token: TrackedAddress
 
     def url_kwargs(self) -> dict[str, object]:
         """A real value for every URL keyword of the API."""
@@ -40,6 +44,8 @@ class OwnedData:
             "backtest_id": self.backtest.id,
             "pk": self.prediction.id,
             "job_id": self.job.id,
+            "address_id": self.tracked.id,
+            "address": self.tracked_token.address,
         }
 
 
@@ -81,6 +87,7 @@ def owned_data(user, *, symbol: str = "QVA") -> OwnedData:
         requested_by=user,
     )
     job = PredictionJob.objects.create(user=user, asset=asset, state="succeeded", progress=100)
+    token = TokenFactory()
     return OwnedData(
         asset=asset,
         portfolio=portfolio,
@@ -89,4 +96,6 @@ def owned_data(user, *, symbol: str = "QVA") -> OwnedData:
         backtest=BacktestRunFactory(portfolio=portfolio),
         prediction=prediction,
         job=job,
+        tracked=TrackedAddressFactory(owner=user, label="Core wallet"),
+        tracked_token=TrackedAddressFactory(owner=user, kind="token", address=token.address, token=token),
     )

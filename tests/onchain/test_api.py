@@ -320,6 +320,11 @@ def test_a_bad_daily_request_answers_400_naming_the_field(api, book, path, field
     assert field in _error(api.get(url), 400)["fields"]
 
 
+def test_an_undeclared_method_on_an_invalid_token_address_answers_405(api):
+    assert api.generic("TRACE", "/api/v1/onchain/tokens/0/daily/").status_code == 405
+    assert api.post("/api/v1/onchain/tokens/0/daily/").status_code == 405
+
+
 # --- status -------------------------------------------------------------------------------------
 
 

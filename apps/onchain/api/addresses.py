@@ -128,12 +128,18 @@ class TokenDailyView(GenericAPIView):
     filter_backends: list = []
 
     def initial(self, request, *args, **kwargs):
+        """400 for a bad address or filter, 404 for a token the user does not track; for a method
+        without a handler, a valid address still answers 404 unless tracked (then 405), an
+        invalid one 405: nothing about the token is told before the ownership check."""
         super().initial(request, *args, **kwargs)
+        handled = request.method.lower() in ("get", "head")
         try:
             address = checksum(kwargs["address"])
         except ValueError as exc:
+            if not handled:
+                return  # dispatch answers 405
             raise ValidationFailed(str(exc), fields={"address": [str(exc)]}, code="invalid_address") from exc
-        self.filters = query(request, s.DailyFilterInput).validated_data
+        self.filters = query(request, s.DailyFilterInput).validated_data if handled else {}
         self.token = selectors.get_token_for_user(request.user, address, chain_id=self.filters.get("chain_id"))
 
     @extend_schema(

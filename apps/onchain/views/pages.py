@@ -107,13 +107,11 @@ def _charts(user) -> list[dict]:
         days = list(selectors.daily_of(token).order_by("-day")[:CHART_DAYS])[::-1]
         charts.append(
             {
-                "id": token.pk,
                 "symbol": token.symbol or token.address,
                 "network": network(token.chain_id).name,
                 "days": [d.day.isoformat() for d in days],
                 "count": [d.transfer_count for d in days],
                 "volume": [format_units(d.volume, token.decimals) for d in days],
-                "large": [d.large_transfers for d in days],
             }
         )
     return charts
