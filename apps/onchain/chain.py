@@ -351,6 +351,15 @@ class Chain:
             self._chain_id = found
         return self._chain_id
 
+    @property
+    def known_chain_id(self) -> int | None:
+        """The chain id without asking the node: the one already checked, else ONCHAIN_CHAIN_ID, else None."""
+        if self._chain_id is not None:
+            return self._chain_id
+        if self.node is not None:
+            return self.chain_id  # in process: no network involved
+        return self.expected_chain_id
+
     def check(self) -> int:
         """Connect and check the chain id (ChainUnavailable, ChainMismatch); the chain id."""
         return self.chain_id

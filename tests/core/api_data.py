@@ -13,9 +13,12 @@ from decimal import Decimal
 from apps.assets.models import Asset
 from apps.onchain.models import TrackedTransaction
 from apps.onchain.networks import IN_PROCESS_CHAIN_ID
+
+from apps.onchain.models import TrackedAddress
 from apps.portfolios.models import BacktestRun, OptimizationRun, Portfolio, PortfolioAsset
 from apps.predictions.models import ModelVersion, Prediction, PredictionJob
 from tests.assets.factories import AssetFactory, price_history
+from tests.onchain.factories import TokenFactory, TrackedAddressFactory
 from tests.portfolios.factories import BacktestRunFactory, LotFactory, OptimizationRunFactory, PortfolioFactory
 
 START = date(2020, 1, 1)
@@ -33,6 +36,9 @@ class OwnedData:
     job: PredictionJob
     transaction: TrackedTransaction
 
+    tracked: TrackedAddress
+    tracked_token: TrackedAddress
+
     def url_kwargs(self) -> dict[str, object]:
         """A real value for every URL keyword of the API."""
         return {
@@ -44,6 +50,8 @@ class OwnedData:
             "pk": self.prediction.id,
             "job_id": self.job.id,
             "transaction_id": self.transaction.id,
+            "address_id": self.tracked.id,
+            "address": self.tracked_token.address,
         }
 
 
@@ -85,6 +93,7 @@ def owned_data(user, *, symbol: str = "QVA") -> OwnedData:
         requested_by=user,
     )
     job = PredictionJob.objects.create(user=user, asset=asset, state="succeeded", progress=100)
+    token = TokenFactory()
     return OwnedData(
         asset=asset,
         portfolio=portfolio,
@@ -97,4 +106,6 @@ def owned_data(user, *, symbol: str = "QVA") -> OwnedData:
         transaction=TrackedTransaction.objects.create(
             owner=user, chain_id=IN_PROCESS_CHAIN_ID, tx_hash="0x" + "ab" * 32, status="not_found", final=True
         ),
+        tracked=TrackedAddressFactory(owner=user, label="Core wallet"),
+        tracked_token=TrackedAddressFactory(owner=user, kind="token", address=token.address, token=token),
     )

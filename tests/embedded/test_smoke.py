@@ -28,6 +28,7 @@ from apps.portfolios import services as portfolio_services
 from apps.portfolios.models import BacktestRun, OptimizationRun
 from apps.predictions.models import Prediction, PredictionJob
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
+from tests.onchain.factories import TokenFactory, TrackedAddressFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -229,11 +230,8 @@ def _routes(resolver: URLResolver, prefix: str = "", namespace: str = ""):
 def _fill(route: str, name: str, ids: dict) -> str:
     path = route
     for key, value in ids["by_name"].get(name, {}).items():
-        path = (
-            path.replace(f"<{key}>", str(value))
-            .replace(f"<uuid:{key}>", str(value))
-            .replace(f"<int:{key}>", str(value))
-        )
+        for converter in ("", "uuid:", "int:", "str:"):
+            path = path.replace(f"<{converter}{key}>", str(value))
     for key, value in ids["common"].items():
         path = (
             path.replace(f"<str:{key}>", str(value))
@@ -265,6 +263,9 @@ def test_every_page_and_api_route_answers_without_a_server_error(world):
     )
     import_job = ImportJob.objects.create(user=user, filename="x.csv", state="succeeded")
     tracked = track_a_transfer(world["api"])
+    wallet = TrackedAddressFactory(owner=user)
+    token = TokenFactory()
+    TrackedAddressFactory(owner=user, kind="token", address=token.address, token=token)
     ids = {
         "common": {
             "symbol": "SPY",
@@ -284,6 +285,11 @@ def test_every_page_and_api_route_answers_without_a_server_error(world):
             "onchain:transaction": {"transaction_id": tracked["id"]},
             "onchain:transaction-delete": {"transaction_id": tracked["id"]},
             "onchain-api:transaction-detail": {"transaction_id": tracked["id"]},
+            "onchain:address-row": {"address_id": wallet.pk},
+            "onchain:address-edit": {"address_id": wallet.pk},
+            "onchain:address-delete": {"address_id": wallet.pk},
+            "onchain-api:address-detail": {"address_id": wallet.pk},
+            "onchain-api:token-daily": {"address": token.address},
         },
     }
     answered = {}
@@ -307,6 +313,8 @@ def test_every_page_and_api_route_answers_without_a_server_error(world):
         f"/portfolios/{portfolio.id}/",
         "/api/v1/assets/SPY/prices/",
         "/predictions/track-record/",
+        "/onchain/",
+        "/api/v1/onchain/status/",
     ):
         assert must in ok, answered
 

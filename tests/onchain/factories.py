@@ -56,7 +56,7 @@ class TransferFactory(factory.django.DjangoModelFactory):
     tx_hash = factory.LazyFunction(tx_hash)
     log_index = 0
     block_number = factory.Sequence(lambda n: n + 1)
-    block_hash = factory.LazyFunction(tx_hash)
+    block_hash = factory.LazyFunction(lambda: tx_hash())  # the module function: the class attribute shadows it here
     timestamp = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=1))
     from_address = factory.LazyFunction(address)
     to_address = factory.LazyFunction(address)

@@ -42,9 +42,11 @@ def ensure_token(address: str, *, chain: Chain | None = None) -> Token:
 
 
 def format_units(value: int | Decimal, decimals: int | None) -> str:
-    """Base units shown with the token's decimals, exactly (no float): 1500000, 6 → "1.5"."""
-    value = Decimal(value)
+    """Base units shown with the token's decimals, exactly (no float, any uint256): 1500000, 6 → "1.5"."""
     if not decimals:
-        return f"{value:f}"
-    text = f"{(value / (Decimal(10) ** decimals)):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+        return f"{Decimal(value):f}"
+    # Integer arithmetic: Decimal division rounds to 28 significant digits, a uint256 has 78.
+    units = int(value)
+    whole, fraction = divmod(abs(units), 10**decimals)
+    digits = f"{fraction:0{decimals}d}".rstrip("0")
+    return f"{'-' if units < 0 else ''}{whole}{'.' + digits if digits else ''}"

@@ -1,0 +1,50 @@
+"""Helpers of the on-chain faces' tests: a node that is down or silent, and signed-in clients."""
+
+from __future__ import annotations
+
+import socket
+from contextlib import contextmanager
+
+from django.test import Client
+
+from apps.onchain.chain import get_chain, reset_chains
+from tests.accounts.factories import UserFactory
+
+DOWN_TIMEOUT = 1
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def point_at(settings, url: str, *, chain_id: int | None = None, key: str = "") -> None:
+    settings.ONCHAIN_RPC_URL = url
+    settings.ONCHAIN_CHAIN_ID = chain_id
+    settings.ONCHAIN_PRIVATE_KEY = key
+    settings.ONCHAIN_CONFIRMATIONS = None
+    settings.ONCHAIN_RPC_TIMEOUT = DOWN_TIMEOUT
+    reset_chains()
+
+
+@contextmanager
+def silent_node():
+    """A loopback port that accepts connections (the kernel's backlog) and never answers: a hung node."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(16)
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+
+
+def node_down(settings, *, chain_id: int | None = None):
+    """Point the product at a closed loopback port with a 1 s timeout; the Chain."""
+    point_at(settings, f"http://127.0.0.1:{closed_port()}", chain_id=chain_id)
+    return get_chain()
+
+
+def signed_in(user=None) -> Client:
+    client = Client()
+    client.force_login(user or UserFactory())
+    return client
