@@ -175,7 +175,10 @@ def _features(logp: np.ndarray, index: pd.DatetimeIndex, exog: pd.DataFrame | No
     cols["month"] = index.month.to_numpy().astype(float)
     frame = pd.DataFrame(cols, index=index)
     if exog is not None and len(exog.columns):
-        aligned = exog.sort_index().reindex(index.union(exog.index)).ffill().reindex(index)
+        # Each price date takes the exogenous row of that date, or else of the latest date before it
+        # (stock dates in a calendar-day series). A NaN in that row stays NaN: a missing value, not
+        # the previous day's, so a gap in the data is never filled with stale figures.
+        aligned = exog.sort_index().reindex(index, method="ffill")
         for col in aligned.columns:
             frame[f"exog_{col}"] = aligned[col].astype(float).to_numpy()
     return frame
