@@ -17,6 +17,7 @@ from apps.assets.models import Asset
 from apps.onchain import features
 from apps.onchain.chain import reset_chains
 from apps.onchain.models import SeenBlock, SyncCheckpoint, Token, TokenDaily
+from tests.accounts.factories import UserFactory
 from tests.onchain.factories import TokenFactory, TransferFactory, address
 
 pytestmark = pytest.mark.django_db
@@ -194,5 +195,31 @@ def test_unlinking_keeps_the_other_metadata(asset):
     token = TokenFactory(chain_id=1)
     _link("DMO", "--chain-id", "1", "--address", token.address)
     _link("DMO", "--unlink")
+    asset.refresh_from_db()
+    assert asset.metadata == {"sector": "test"}
+
+
+# --- the asset admin -----------------------------------------------------------------------------
+
+
+def _save_in_admin(client, asset, metadata: str):
+    user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(user)
+    form = {"id": asset.id, "name": asset.name, "type": asset.type, "currency": "USD", "metadata": metadata}
+    return client.post(f"/admin/assets/asset/{asset.id}/change/", form | {"is_active": "on", "description": ""})
+
+
+def test_the_asset_admin_stores_a_link_to_a_known_token_checksummed(client, asset):
+    token = TokenFactory(chain_id=1)
+    answer = _save_in_admin(client, asset, f'{{"chain_id": "1", "contract_address": "{token.address.lower()}"}}')
+    assert answer.status_code == 302
+    asset.refresh_from_db()
+    assert asset.metadata == {"chain_id": 1, "contract_address": token.address}
+
+
+def test_the_asset_admin_refuses_a_link_that_names_no_token(client, asset, chain):
+    answer = _save_in_admin(client, asset, f'{{"chain_id": {chain.chain_id}, "contract_address": "{address(0xBEEF)}"}}')
+    assert answer.status_code == 200
+    assert "no contract code" in answer.content.decode()
     asset.refresh_from_db()
     assert asset.metadata == {"sector": "test"}

@@ -50,6 +50,28 @@ def resolve_token(*, chain_id: int, address: str, chain: Chain | None = None) ->
     return token
 
 
+def checked_link_metadata(metadata: dict, *, chain: Chain | None = None) -> dict:
+    """``metadata`` with a valid token link (int chain id, EIP-55 address), as the asset admin saves it.
+
+    Metadata without either key is returned unchanged. Raises ``ValidationFailed`` when only one
+    key is given or the token does not resolve (see ``resolve_token``), ``ChainUnavailable`` when
+    an unknown token cannot be read from the node.
+    """
+    if CHAIN_ID_KEY not in metadata and ADDRESS_KEY not in metadata:
+        return metadata
+    chain_id, address = metadata.get(CHAIN_ID_KEY), metadata.get(ADDRESS_KEY)
+    if chain_id in (None, "") or not address:
+        message = f"A token link needs both {CHAIN_ID_KEY} and {ADDRESS_KEY}."
+        raise ValidationFailed(message, fields={"metadata": [message]})
+    try:
+        chain_id = int(chain_id)
+    except (TypeError, ValueError):
+        message = f"{CHAIN_ID_KEY} {chain_id!r} is not a chain id."
+        raise ValidationFailed(message, fields={"chain_id": [message]}) from None
+    token = resolve_token(chain_id=chain_id, address=str(address), chain=chain)
+    return {**metadata, CHAIN_ID_KEY: token.chain_id, ADDRESS_KEY: token.address}
+
+
 @transaction.atomic
 def link_asset_token(*, asset: Asset, chain_id: int, address: str, chain: Chain | None = None) -> Token:
     """Link ``asset`` to a token (see ``resolve_token`` for the validation and its errors).
