@@ -26,6 +26,7 @@ from apps.onchain.services.links import link_asset_token
 from apps.predictions import forecasting, inputs, services
 from apps.predictions.models import Prediction
 from tests.onchain.factories import TokenFactory
+from tests.predictions import forecasting_data
 from tests.predictions.conftest import real_closes
 
 pytestmark = pytest.mark.django_db
@@ -171,3 +172,11 @@ def test_training_and_forecasting_work_with_the_node_unreachable(linked_btc, tok
     services.generate_predictions(asset=linked_btc)
     assert Prediction.objects.filter(asset=linked_btc, model_version=version).count() == 4
     reset_chains()
+
+
+def test_an_input_without_data_in_the_training_window_leaves_the_forecast_unchanged():
+    """Ingestion that began after an origin: the column is all missing there, and is left out."""
+    prices = forecasting_data.btc(900)
+    missing = pd.DataFrame({"onchain_transfer_count": np.nan}, index=pd.date_range(prices.index[0], prices.index[-1]))
+    plain = forecasting.MODELS["sklearn"]().fit(prices).log_return(1)
+    assert forecasting.MODELS["sklearn"]().fit(prices, missing).log_return(1) == plain

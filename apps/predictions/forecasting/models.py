@@ -230,10 +230,13 @@ class SklearnForecaster(LogReturnForecaster):
                 early_stopping=False,
                 random_state=0,
             )
+            # A column without a single value in the training rows (an input whose data begins
+            # later) carries nothing, and scikit-learn refuses it: leave it out of this fit.
+            usable = ~np.isnan(x[rows]).all(axis=0)
             # One thread: OpenMP threads fighting over two busy cores made a fit 30× slower.
             with threadpool_limits(1):
-                model.fit(x[rows], np.clip(target[rows], -CLIP_Z, CLIP_Z))
-                z = float(model.predict(x[-1:])[0])
+                model.fit(x[rows][:, usable], np.clip(target[rows], -CLIP_Z, CLIP_Z))
+                z = float(model.predict(x[-1:, usable])[0])
             self._cache[horizon] = z * float(scale[-1])
         return self._cache[horizon]
 
