@@ -121,9 +121,10 @@ def train_model_version(
 
     The selection, per horizon, is saved in a joblib artifact (checksummed) and summarised in
     ``metrics``; news sentiment and the linked token's on-chain activity are offered to the
-    scikit-learn model and kept per horizon only where they lower its walk-forward error
+    scikit-learn model and kept per horizon only where they clearly lower its walk-forward error
     (``inputs.offer_inputs``), their measured effect recorded under ``metrics[h]["sentiment"]`` and
-    ``metrics[h]["onchain"]``. Raises ``ValidationFailed`` for unknown models or an asset without enough prices.
+    ``metrics[h]["onchain"]``. Features are read from the database: the chain node is not needed.
+    Raises ``ValidationFailed`` for unknown models or an asset without enough prices.
     """
     models = _check_models(models)
     prices = _prices(asset)
