@@ -3,6 +3,7 @@ hierarchy and a "has quality issues" filter, import jobs, and the "Import prices
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Min, Q
@@ -17,8 +18,24 @@ from apps.assets.models import Asset, ImportJob, PriceBar
 from quantumvest.errors import DomainError
 
 
+class AssetAdminForm(forms.ModelForm):
+    class Meta:
+        model = Asset
+        fields = "__all__"  # noqa: DJ007 - the admin's own field list decides what is shown
+
+    def clean_metadata(self):
+        """A token link in the metadata (chain_id, contract_address) must name a real token."""
+        from apps.onchain.services.links import checked_link_metadata
+
+        try:
+            return checked_link_metadata(self.cleaned_data.get("metadata") or {})
+        except DomainError as exc:
+            raise forms.ValidationError(exc.detail) from exc
+
+
 @admin.register(Asset)
 class AssetAdmin(admin.ModelAdmin):
+    form = AssetAdminForm
     list_display = ("id", "name", "type", "currency", "is_active", "bar_count", "first_date", "last_date", "flagged")
     list_filter = ("type", "is_active")
     search_fields = ("id", "name")

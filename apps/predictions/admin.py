@@ -7,6 +7,7 @@ from django.utils.html import format_html_join
 
 from apps.predictions import services
 from apps.predictions.models import BacktestRun, ModelVersion, NewsItem, Prediction, PredictionJob, VersionStatus
+from apps.predictions.selectors import inputs_in_words
 from quantumvest.errors import DomainError, ServiceUnavailable
 
 
@@ -81,11 +82,12 @@ class ModelVersionAdmin(ReadOnlyAdmin):
                     metrics.get("n_forecasts"),
                     metrics.get("rel_mae"),
                     metrics.get("coverage"),
+                    inputs_in_words(summary),
                 )
             )
         return format_html_join(
             "\n",
-            "<div>{}: {} · beats random walk: {} · {} forecasts · relMAE {} · coverage {}</div>",
+            "<div>{}: {} · beats random walk: {} · {} forecasts · relMAE {} · coverage {} · inputs: {}</div>",
             rows,
         )
 

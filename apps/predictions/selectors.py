@@ -87,6 +87,28 @@ def skill_short(summary: dict) -> str:
     return f"{round(100 * (1 - rel_mae))}% smaller error"
 
 
+INPUT_NAMES = {"sentiment": "news sentiment", "onchain": "on-chain activity"}
+
+
+def inputs_in_words(summary: dict) -> str:
+    """What a horizon's selection did with each exogenous input, in a few words per input."""
+    parts = []
+    for key, label in INPUT_NAMES.items():
+        effect = summary.get(key)
+        if not effect:
+            continue
+        if not effect.get("offered"):
+            parts.append(f"{label}: not offered")
+        elif effect.get("rel_mae_with") is None or effect.get("rel_mae_without") is None:
+            parts.append(f"{label}: not measured ({effect.get('reason', 'backtest failed')})")
+        else:
+            verdict = "kept" if effect.get("kept") else "dropped"
+            parts.append(
+                f"{label}: {verdict} (relMAE {effect['rel_mae_with']:.3f} with, {effect['rel_mae_without']:.3f} without)"
+            )
+    return "; ".join(parts) or "no inputs offered"
+
+
 @dataclass(frozen=True)
 class Summary:
     """Track-record figures for a set of matured predictions (see ``summarise``)."""

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from apps.assets.models import Asset, AssetType, PriceBar, quantize_price
 from apps.assets.selectors import close_series
-from apps.predictions import forecasting, news, registry
+from apps.predictions import forecasting, inputs, registry
 from apps.predictions.models import (
     BacktestRun,
     Direction,
@@ -120,7 +120,11 @@ def train_model_version(
     """Select a model per horizon by walk-forward backtest and store it as a candidate version.
 
     The selection, per horizon, is saved in a joblib artifact (checksummed) and summarised in
-    ``metrics``. Raises ``ValidationFailed`` for unknown models or an asset without enough prices.
+    ``metrics``; news sentiment and the linked token's on-chain activity are offered to the
+    scikit-learn model and kept per horizon only where they clearly lower its walk-forward error
+    (``inputs.offer_inputs``), their measured effect recorded under ``metrics[h]["sentiment"]`` and
+    ``metrics[h]["onchain"]``. Features are read from the database: the chain node is not needed.
+    Raises ``ValidationFailed`` for unknown models or an asset without enough prices.
     """
     models = _check_models(models)
     prices = _prices(asset)
@@ -149,17 +153,18 @@ def train_model_version(
         raise ValidationFailed(
             f"Cannot train a model for {asset.id}: {next(iter(too_short.values()))}", code="not_enough_data"
         )
-    if on_progress:
-        on_progress(85, "Testing news sentiment as an input")
-    sentiment = _offer_sentiment(
-        asset=asset,
-        prices=prices,
-        horizons=horizons,
-        selections=selections,
-        models=models,
-        level=level,
-        options=options,
+    offered = _json_safe(
+        inputs.offer_inputs(
+            asset=asset,
+            prices=prices,
+            selections=selections,
+            models=models,
+            level=level,
+            options=options,
+            on_progress=on_progress,
+        )
     )
+    sentiment, onchain = offered["sentiment"], offered["onchain"]
 
     version = ModelVersion(
         asset=asset,
@@ -171,13 +176,19 @@ def train_model_version(
             "horizons": horizons,
             # Horizons whose selection was made (and is served) with news sentiment as an input.
             "sentiment_horizons": sentiment["kept"],
+            # Horizons served with the linked token's on-chain activity as an input, and that token.
+            "onchain_horizons": onchain["kept"],
+            "onchain_token": onchain.get("token"),
         },
         code_version=registry.code_version(),
         training_start=prices.index[0].date(),
         training_end=prices.index[-1].date(),
         metrics={
             name: _selection_summary(selections[name])
-            | {"sentiment": sentiment["effect"].get(name, sentiment["reason"])}
+            | {
+                "sentiment": sentiment["effect"].get(name, sentiment["reason"]),
+                "onchain": onchain["effect"].get(name, onchain["reason"]),
+            }
             if name in selections
             else {"model": "naive", "beats_random_walk": False, "metrics": {}, "not_backtested": too_short[name]}
             for name in horizons
@@ -196,65 +207,6 @@ def train_model_version(
     version.full_clean()
     version.save()
     return version
-
-
-MIN_SENTIMENT_DAYS = 250
-
-
-def _offer_sentiment(*, asset, prices, horizons, selections, models, level, options) -> dict:
-    """Offer daily news sentiment to the scikit-learn model, horizon by horizon.
-
-    It is kept for a horizon only when the walk-forward backtest of the scikit-learn model with it
-    has a lower relMAE than without it; the selection for that horizon is then redone with it.
-    Returns ``{"kept": [horizons], "effect": {horizon: measured effect}, "reason": {...}}``;
-    ``selections`` is updated in place where sentiment is kept.
-    """
-    outcome = {"kept": [], "effect": {}, "reason": {"offered": False}}
-    if "sklearn" not in models:
-        outcome["reason"]["reason"] = "The scikit-learn model, the one that takes inputs, was not a candidate."
-        return outcome
-    frame, news_days = news.sentiment_frame(symbol=asset.id, start=prices.index[0].date(), end=prices.index[-1].date())
-    if news_days < MIN_SENTIMENT_DAYS:
-        outcome["reason"]["reason"] = (
-            f"Not enough news: {news_days} day(s) with headlines, {MIN_SENTIMENT_DAYS} needed to backtest it."
-        )
-        return outcome
-    for name, selection in list(selections.items()):
-        common = {"horizon": selection.horizon, "model": "sklearn", "level": level}
-        common |= {"periods_per_year": asset.trading_days_per_year, **options}
-        try:
-            with_news = forecasting.evaluate(prices, exog=frame, **common).metrics
-            without = forecasting.evaluate(prices, **common).metrics
-        except forecasting.ForecastingError as exc:
-            outcome["effect"][name] = {"offered": True, "kept": False, "reason": str(exc)}
-            continue
-        kept = bool(
-            math.isfinite(with_news["rel_mae"])
-            and math.isfinite(without["rel_mae"])
-            and with_news["rel_mae"] < without["rel_mae"]
-        )
-        outcome["effect"][name] = _json_safe(
-            {
-                "offered": True,
-                "kept": kept,
-                "rel_mae_with": with_news["rel_mae"],
-                "rel_mae_without": without["rel_mae"],
-                "n_forecasts": with_news["n_forecasts"],
-                "news_days": news_days,
-            }
-        )
-        if kept:
-            outcome["kept"].append(name)
-            selections[name] = forecasting.select_model(
-                prices,
-                horizon=selection.horizon,
-                candidates=models,
-                level=level,
-                exog=frame,
-                periods_per_year=asset.trading_days_per_year,
-                **options,
-            )
-    return outcome
 
 
 def load_selections(version: ModelVersion) -> dict:
@@ -327,21 +279,14 @@ def generate_predictions(*, asset: Asset, by=None, on_progress: Progress | None 
     selections = load_selections(version)
     level = float(version.parameters.get("level", DEFAULT_LEVEL))
     try:
-        with_news = set(version.parameters.get("sentiment_horizons", []))
-        forecasts = forecasting.forecast(
-            prices,
-            horizons={name: p for name, p in horizons.items() if name not in with_news},
-            selections=selections,
-            level=level,
-        )
-        if with_news:
-            frame, _ = news.sentiment_frame(symbol=asset.id, start=prices.index[0].date(), end=as_of)
+        frames = inputs.frames_for(asset=asset, parameters=version.parameters, start=prices.index[0].date(), end=as_of)
+        groups: dict[tuple[str, ...], dict[str, int]] = {}
+        for name, periods in horizons.items():
+            groups.setdefault(inputs.kept_for(version.parameters, name), {})[name] = periods
+        forecasts = {}
+        for used, group in groups.items():
             forecasts |= forecasting.forecast(
-                prices,
-                horizons={name: p for name, p in horizons.items() if name in with_news},
-                selections=selections,
-                level=level,
-                exog=frame,
+                prices, horizons=group, selections=selections, level=level, exog=inputs.combine(frames, used)
             )
     except forecasting.ForecastingError as exc:
         raise ValidationFailed(f"Cannot forecast {asset.id}: {exc}", code="not_enough_data") from exc
@@ -492,6 +437,9 @@ def run_backtest(*, run: BacktestRun, origins: int | None = None) -> None:
         horizons = horizons_for(asset)
         level = float(version.parameters.get("level", DEFAULT_LEVEL))
         origins = origins or version.parameters.get("origins") or 48
+        frames = inputs.frames_for(
+            asset=asset, parameters=version.parameters, start=prices.index[0].date(), end=prices.index[-1].date()
+        )
         results = {}
         for done, (name, periods) in enumerate(horizons.items()):
             jobs.report_progress(run, int(100 * done / len(horizons)), f"Backtesting {name}")
@@ -504,6 +452,7 @@ def run_backtest(*, run: BacktestRun, origins: int | None = None) -> None:
                 model=model,
                 origins=origins,
                 level=level,
+                exog=inputs.combine(frames, inputs.kept_for(version.parameters, name)),
                 periods_per_year=asset.trading_days_per_year,
             )
             results[name] = {"model": model, **_json_safe(evaluation.metrics)}

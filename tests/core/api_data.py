@@ -11,10 +11,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from apps.assets.models import Asset
-from apps.onchain.models import TrackedTransaction
+from apps.onchain.models import TrackedAddress, TrackedTransaction
 from apps.onchain.networks import IN_PROCESS_CHAIN_ID
-
-from apps.onchain.models import TrackedAddress
 from apps.portfolios.models import BacktestRun, OptimizationRun, Portfolio, PortfolioAsset
 from apps.predictions.models import ModelVersion, Prediction, PredictionJob
 from tests.assets.factories import AssetFactory, price_history

@@ -16,7 +16,7 @@ from .base import (
     InsufficientHistory,
 )
 from .calibration import reliability_table
-from .evaluation import DEFAULT_CANDIDATES, METRIC_KEYS, Evaluation, evaluate
+from .evaluation import DEFAULT_CANDIDATES, METRIC_KEYS, Evaluation, evaluate, input_effect
 from .models import MODELS
 from .selection import Selection, forecast, select_model
 
@@ -36,6 +36,7 @@ __all__ = [
     "Selection",
     "evaluate",
     "forecast",
+    "input_effect",
     "reliability_table",
     "select_model",
 ]

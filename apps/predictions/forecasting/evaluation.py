@@ -25,7 +25,7 @@ import pandas as pd
 
 from .base import ForecastingError, clean_prices
 from .calibration import brier, direction_and_confidence, reliability_table
-from .walk import SELECTION_WINDOW, WARMUP, Context, choose_model, default_step, origin_grid, walk
+from .walk import MARGIN, SELECTION_WINDOW, T_MIN, WARMUP, Context, choose_model, default_step, origin_grid, walk
 
 DEFAULT_CANDIDATES = ("naive", "drift", "prophet", "sklearn")
 METRIC_KEYS = (
@@ -169,3 +169,30 @@ def evaluate(
         models_served=records["model"].value_counts().to_dict(),
         step=step,
     )
+
+
+def input_effect(without: Evaluation, with_input: Evaluation) -> dict:
+    """Whether an exogenous input clearly improves a model's walk-forward forecasts, and by how much.
+
+    Both evaluations must come from the same prices, horizon and origins. The input helps when the
+    relMAE with it is at least ``MARGIN`` below the relMAE without it AND the paired t-statistic of
+    the volatility-scaled absolute log errors (without − with) is at least ``T_MIN``: the same bar
+    a model must clear to replace the random walk (``walk.choose_model``), so that noise that lowers
+    the error by luck on a few origins is not kept. Returns ``kept``, both relMAEs, ``t`` and ``n``.
+    Raises ForecastingError when the two evaluations were not made on the same origins.
+    """
+    a, b = without.records, with_input.records
+    if len(a) != len(b) or not (a["origin"].to_numpy() == b["origin"].to_numpy()).all():
+        raise ForecastingError("The two evaluations were not made on the same origins.")
+    n = len(a)
+    d = (
+        np.abs(np.log(a["actual"].to_numpy() / a["point"].to_numpy()))
+        - np.abs(np.log(b["actual"].to_numpy() / b["point"].to_numpy()))
+    ) / a["scale"].to_numpy()
+    sd = float(d.std(ddof=1)) if n > 1 else 0.0
+    t = float(d.mean() / (sd / np.sqrt(n))) if sd > 0 else 0.0
+    rel_with, rel_without = with_input.metrics["rel_mae"], without.metrics["rel_mae"]
+    kept = bool(
+        math.isfinite(rel_with) and math.isfinite(rel_without) and rel_with <= rel_without * (1 - MARGIN) and t >= T_MIN
+    )
+    return {"kept": kept, "rel_mae_with": rel_with, "rel_mae_without": rel_without, "t": t, "n": n}

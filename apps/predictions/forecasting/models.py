@@ -175,7 +175,10 @@ def _features(logp: np.ndarray, index: pd.DatetimeIndex, exog: pd.DataFrame | No
     cols["month"] = index.month.to_numpy().astype(float)
     frame = pd.DataFrame(cols, index=index)
     if exog is not None and len(exog.columns):
-        aligned = exog.sort_index().reindex(index.union(exog.index)).ffill().reindex(index)
+        # Each price date takes the exogenous row of that date, or else of the latest date before it
+        # (stock dates in a calendar-day series). A NaN in that row stays NaN: a missing value, not
+        # the previous day's, so a gap in the data is never filled with stale figures.
+        aligned = exog.sort_index().reindex(index, method="ffill")
         for col in aligned.columns:
             frame[f"exog_{col}"] = aligned[col].astype(float).to_numpy()
     return frame
@@ -227,10 +230,13 @@ class SklearnForecaster(LogReturnForecaster):
                 early_stopping=False,
                 random_state=0,
             )
+            # A column without a single value in the training rows (an input whose data begins
+            # later) carries nothing, and scikit-learn refuses it: leave it out of this fit.
+            usable = ~np.isnan(x[rows]).all(axis=0)
             # One thread: OpenMP threads fighting over two busy cores made a fit 30× slower.
             with threadpool_limits(1):
-                model.fit(x[rows], np.clip(target[rows], -CLIP_Z, CLIP_Z))
-                z = float(model.predict(x[-1:])[0])
+                model.fit(x[rows][:, usable], np.clip(target[rows], -CLIP_Z, CLIP_Z))
+                z = float(model.predict(x[-1:, usable])[0])
             self._cache[horizon] = z * float(scale[-1])
         return self._cache[horizon]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.assets.models import Asset
-from apps.predictions import services
+from apps.predictions import inputs, services
 from quantumvest.errors import DomainError
 
 
@@ -43,6 +43,7 @@ class Command(BaseCommand):
                 continue
             chosen = ", ".join(
                 f"{name} {summary['model']}{'' if summary['beats_random_walk'] else ' (no edge)'}"
+                + "".join(f" +{used}" for used in inputs.kept_for(version.parameters, name))
                 for name, summary in version.metrics.items()
             )
             self.stdout.write(f"{asset.pk}: version {version.pk} ({version.status}): {chosen}")
