@@ -33,7 +33,7 @@ class TrackInput(Input):
     tx_hash = serializers.CharField(max_length=80, help_text="0x and 64 hexadecimal digits.")
 
 
-class TransferOutput(serializers.Serializer):
+class DecodedTransferOutput(serializers.Serializer):
     log_index = serializers.IntegerField()
     token = serializers.CharField(help_text="The ERC-20 contract (EIP-55).")
     symbol = serializers.CharField(allow_blank=True)
@@ -43,7 +43,7 @@ class TransferOutput(serializers.Serializer):
     value = serializers.CharField(help_text="Token base units, as a string.")
 
 
-@extend_schema_field(TransferOutput(many=True))
+@extend_schema_field(DecodedTransferOutput(many=True))
 class TransfersField(serializers.JSONField):
     pass
 
