@@ -32,8 +32,12 @@ EMBEDDED_ENV = env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u CELERY_R
 # Solidity: the pinned npm solc compiles contracts/src into contracts/build (committed, so that
 # `make run` needs no Node.js); the tests' anvil node comes from the same package.json.
 CONTRACTS_NODE := contracts/node_modules/.package-lock.json
+# anvil's binary comes from its platform package (an optional dependency pinned in package-lock.json);
+# its postinstall would only download one outside the lockfile, so install scripts stay off, and the
+# install fails here, not in the tests, when this platform has no anvil.
 $(CONTRACTS_NODE): contracts/package.json contracts/package-lock.json
-	cd contracts && npm ci --no-audit --no-fund --foreground-scripts
+	cd contracts && npm ci --no-audit --no-fund --ignore-scripts
+	contracts/node_modules/.bin/anvil --version | head -1
 	touch $@
 anvil: $(CONTRACTS_NODE)
 contracts: $(CONTRACTS_NODE)

@@ -10,6 +10,7 @@ Two ways to run:
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -438,6 +439,9 @@ ONCHAIN_CHAIN_ID = env.integer("ONCHAIN_CHAIN_ID", 0) or None
 # The signing key (hex) for deployment and notarisation; never stored, logged or shown. Without one
 # (and with a node configured) the product is read-only on chain and says so.
 ONCHAIN_PRIVATE_KEY = env.secret("ONCHAIN_PRIVATE_KEY", "")
+if ONCHAIN_PRIVATE_KEY and not re.fullmatch(r"(0x)?[0-9a-fA-F]{64}", ONCHAIN_PRIVATE_KEY):
+    # The value itself is never echoed.
+    raise ImproperlyConfigured("ONCHAIN_PRIVATE_KEY (or the file ONCHAIN_PRIVATE_KEY_FILE) is not a 32-byte hex key.")
 # Blocks a transfer or transaction needs behind it to be final; unset = the network's default.
 ONCHAIN_CONFIRMATIONS = env.integer("ONCHAIN_CONFIRMATIONS", -1)
 if ONCHAIN_CONFIRMATIONS < 0:

@@ -207,7 +207,7 @@ class _WebSocketProvider(JSONBaseProvider):
             for attempt in (1, 2):
                 try:
                     if self._socket is None:
-                        self._socket = connect(self.url, open_timeout=self.timeout, max_size=2**26)
+                        self._socket = connect(self.url, open_timeout=self.timeout, max_size=2**26, legacy=True)
                     self._socket.send(payload)
                     deadline = time.monotonic() + self.timeout
                     while True:
@@ -319,8 +319,7 @@ class Chain:
             if rpc_url.startswith(("ws://", "wss://")):
                 provider = _WebSocketProvider(rpc_url, timeout)
             else:
-                # web3 retries failed HTTP calls 5 times by default: a node that is down or slow
-                # would answer after five timeouts instead of one. Jobs retry; requests never do.
+                # No retries inside web3: a slow node must fail within the timeout, jobs retry.
                 provider = HTTPProvider(
                     rpc_url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None
                 )
@@ -370,6 +369,16 @@ class Chain:
     def signer(self) -> str | None:
         """The address transactions are sent from, or None when the product is read-only."""
         return self._account.address if self._account else None
+
+    def with_key(self, private_key: str) -> Chain:
+        """The same node (and, in process, the same chain state) signing with ``private_key`` instead.
+
+        For tests and operator tools that act as another account (a stranger, a second owner); the
+        key is kept in memory only, like ONCHAIN_PRIVATE_KEY. Raises ValueError for a malformed key.
+        """
+        other = copy.copy(self)
+        other._account = Account.from_key(private_key)
+        return other
 
     # --- errors -----------------------------------------------------------------------------------
     @contextmanager
@@ -474,12 +483,6 @@ class Chain:
                     raise ChainUnavailable(f"The chain node at {self.description} answered an error: {message}")
                 results.append(answer.get("result"))
         return results
-
-    def with_signer(self, private_key: str) -> Chain:
-        """The same node and journal, sending from another key (the demo's wallets)."""
-        other = copy.copy(self)
-        other._account = Account.from_key(private_key)
-        return other
 
     def transaction(self, tx_hash: str) -> Tx | None:
         with self._guard():
@@ -706,7 +709,7 @@ def _revert_data(exc: BaseException) -> bytes | None:
 
 
 def _revert_reason(name: str | None, exc: BaseException) -> str:
-    """``ErrorName(args)`` for a custom error of contract ``name``; the node's message otherwise."""
+    """``ErrorName(args)`` for a custom error of contract ``name`` (addresses EIP-55); the node's message otherwise."""
     from eth_abi import decode
 
     data = _revert_data(exc)
@@ -721,7 +724,8 @@ def _revert_reason(name: str | None, exc: BaseException) -> str:
                 values = decode(types, data[4:]) if types else ()
             except (ValueError, TypeError, DecodingError):
                 values = ()
-            return f"{entry['name']}({', '.join(str(_hex(v)) for v in values)})"
+            shown = (to_checksum_address(v) if t == "address" else _hex(v) for t, v in zip(types, values, strict=False))
+            return f"{entry['name']}({', '.join(str(v) for v in shown)})"
     return str(getattr(exc, "message", None) or exc).split("\n")[0][:300]
 
 

@@ -52,3 +52,9 @@ def anvil_chain(anvil, settings):
     reset_chains()
     yield get_chain()
     reset_chains()
+
+
+@pytest.fixture(params=["chain", "anvil_chain"])
+def any_chain(request):
+    """The product's chain, once in process and once on anvil (for contract tests that hold on both)."""
+    return request.getfixturevalue(request.param)
