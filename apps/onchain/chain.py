@@ -493,12 +493,6 @@ class Chain:
                 results.append(answer.get("result"))
         return results
 
-    def with_signer(self, private_key: str) -> Chain:
-        """The same node and journal, sending from another key (the demo's wallets)."""
-        other = copy.copy(self)
-        other._account = Account.from_key(private_key)
-        return other
-
     def transaction(self, tx_hash: str) -> Tx | None:
         with self._guard():
             try:

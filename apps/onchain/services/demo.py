@@ -61,7 +61,7 @@ def setup_ingestion_demo(*, chain: Chain, write) -> None:
         return
     deployment = deploy_contract("DemoToken", chain=chain, constructor_args=("QuantumVest Demo Token", "QVD", 6))
     token = deployment.contract.address
-    wallets = {name: chain.with_signer(demo_wallet_key(name)) for name in DEMO_WALLETS}
+    wallets = {name: chain.with_key(demo_wallet_key(name)) for name in DEMO_WALLETS}
     a, b, c = (wallets[name].signer for name in DEMO_WALLETS)
     if deployment.created:
         chain.send_value(a, 5 * ETHER)
