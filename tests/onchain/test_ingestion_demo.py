@@ -23,7 +23,11 @@ def test_the_demo_tracks_labelled_wallets_with_real_transfers_once(chain):
     transfers = Transfer.objects.filter(chain_id=chain.chain_id)
     assert (transfers.filter(token=None).count(), transfers.exclude(token=None).count()) == (3, 4)
     wallet_c = tracked.get(label__startswith="Demo wallet C").address
-    token = tracked.get(kind=AddressKind.TOKEN).address
+    tracked_token = tracked.get(kind=AddressKind.TOKEN)
+    token = tracked_token.address
+    # Linked to its Token, as tracking on the page does: the page's token activity finds it.
+    assert tracked_token.token is not None and tracked_token.token.symbol == "QVD"
+    assert tracked_token.token.daily.exists()
     head = chain.head()
     assert chain.erc20_balance(token, wallet_c, head) == 15_000_500_000
     latest = BalanceSnapshot.objects.filter(address=wallet_c).order_by("token_id", "-block_number")

@@ -12,6 +12,7 @@ from apps.onchain.models import AddressKind, TrackedAddress
 from apps.onchain.services import notary
 from apps.onchain.services.deployment import deploy_contract, ensure_in_process_contracts
 from apps.onchain.services.ingestion import sync_chain
+from apps.onchain.services.tokens import ensure_token
 from apps.onchain.services.trends import IN_PROCESS_RECENT, feed_trends
 
 # Demo wallets of the in-process chain: keys derived from public names, so they are worthless
@@ -79,11 +80,13 @@ def setup_ingestion_demo(*, chain: Chain, write) -> None:
             address=address,
             defaults={"kind": AddressKind.WALLET, "label": DEMO_LABEL.format(name)},
         )
-    TrackedAddress.objects.get_or_create(
+    # A tracked token row carries its Token (metadata read from the chain), as tracking one on the
+    # page does: the page's token activity and the token's daily API are found through it.
+    TrackedAddress.objects.update_or_create(
         owner=owner,
         chain_id=chain.chain_id,
         address=token,
-        defaults={"kind": AddressKind.TOKEN, "label": DEMO_CONTRACT_LABEL},
+        defaults={"kind": AddressKind.TOKEN, "label": DEMO_CONTRACT_LABEL, "token": ensure_token(token, chain=chain)},
     )
     report = sync_chain(chain=chain)
     write(
