@@ -52,3 +52,12 @@ def network(chain_id: int) -> Network:
     if known is not None:
         return known
     return Network(chain_id, f"Chain {chain_id}", "ETH", 18, 12, "", testnet=False)
+
+
+def required_confirmations(chain_id: int) -> int:
+    """Blocks behind the head before data of ``chain_id`` is final: ONCHAIN_CONFIRMATIONS when set,
+    else the network's default (what ``Chain.confirmations`` answers, without asking a node)."""
+    from django.conf import settings
+
+    configured = settings.ONCHAIN_CONFIRMATIONS
+    return configured if configured is not None else network(chain_id).confirmations

@@ -27,6 +27,7 @@ from apps.portfolios.access import portfolio_view
 from apps.portfolios.forms import ImportForm, LotForm, OptimizeForm, PortfolioForm, RenameForm
 from apps.portfolios.models import OptimizationRun, Portfolio
 from quantumvest.errors import DomainError
+from quantumvest.htmx import add_domain_error, render_page
 from quantumvest.jobs import JobState
 
 DETAIL = "portfolios/detail.html"
@@ -40,21 +41,6 @@ def _echarts_file() -> str:
         if found:
             return f"vendor/{found[-1].name}"
     return "vendor/echarts.min.js"
-
-
-def _page(request: HttpRequest, template: str, partial: str, context: dict, status: int = 200) -> HttpResponse:
-    """The partial for htmx requests, the full page otherwise."""
-    response = render(request, f"{template}#{partial}" if request.htmx else template, context, status=status)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
-def _form_errors(form, error: DomainError) -> None:
-    if not error.fields:
-        form.add_error(None, error.detail)
-    for name, problems in error.fields.items():
-        for problem in problems:
-            form.add_error(name if name in form.fields else None, problem)
 
 
 def _go(request: HttpRequest, url: str) -> HttpResponse:
@@ -99,7 +85,7 @@ def _detail_context(request: HttpRequest, portfolio: Portfolio, **extra) -> dict
 
 
 def _holdings_changed(request: HttpRequest, portfolio: Portfolio, **extra) -> HttpResponse:
-    response = _page(request, DETAIL, "holdings", _detail_context(request, portfolio, **extra))
+    response = render_page(request, DETAIL, "holdings", _detail_context(request, portfolio, **extra))
     return trigger_client_event(response, "holdings-changed")
 
 
@@ -112,13 +98,13 @@ def portfolio_list(request: HttpRequest) -> HttpResponse:
         try:
             portfolio = services.create_portfolio(user=request.user, **form.cleaned_data)
         except DomainError as error:
-            _form_errors(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(request, f"Portfolio “{portfolio.name}” created.")
             return _go(request, reverse("portfolios:detail", args=[portfolio.id]))
     status = 422 if request.method == "POST" else 200
     context = {"portfolios": selectors.portfolios_for_user(request.user), "form": form}
-    return _page(request, "portfolios/list.html", "create_form", context, status=status)
+    return render_page(request, "portfolios/list.html", "create_form", context, status=status)
 
 
 @portfolio_view("GET")
@@ -130,7 +116,7 @@ def portfolio_detail(request: HttpRequest, portfolio: Portfolio) -> HttpResponse
 
 @portfolio_view("GET")
 def portfolio_performance(request: HttpRequest, portfolio: Portfolio) -> HttpResponse:
-    return _page(request, DETAIL, "performance", _detail_context(request, portfolio))
+    return render_page(request, DETAIL, "performance", _detail_context(request, portfolio))
 
 
 @portfolio_view("POST")
@@ -140,18 +126,18 @@ def portfolio_rename(request: HttpRequest, portfolio: Portfolio) -> HttpResponse
         try:
             services.update_portfolio(portfolio=portfolio, name=form.cleaned_data["name"])
         except DomainError as error:
-            _form_errors(form, error)
+            add_domain_error(form, error)
             portfolio.refresh_from_db()
         else:
             if request.htmx:
-                return _page(
+                return render_page(
                     request,
                     DETAIL,
                     "header",
                     {"portfolio": portfolio, "rename_form": RenameForm(initial={"name": portfolio.name})},
                 )
             return redirect("portfolios:detail", portfolio_id=portfolio.id)
-    return _page(request, DETAIL, "header", _detail_context(request, portfolio, rename_form=form), status=422)
+    return render_page(request, DETAIL, "header", _detail_context(request, portfolio, rename_form=form), status=422)
 
 
 @portfolio_view("GET", "POST")
@@ -171,12 +157,12 @@ def lot_add(request: HttpRequest, portfolio: Portfolio) -> HttpResponse:
         try:
             services.add_lot(portfolio=portfolio, **form.cleaned_data)
         except DomainError as error:
-            _form_errors(form, error)
+            add_domain_error(form, error)
         else:
             if not request.htmx:
                 return redirect("portfolios:detail", portfolio_id=portfolio.id)
             return _holdings_changed(request, portfolio)
-    return _page(request, DETAIL, "holdings", _detail_context(request, portfolio, lot_form=form), status=422)
+    return render_page(request, DETAIL, "holdings", _detail_context(request, portfolio, lot_form=form), status=422)
 
 
 def _lot(request: HttpRequest, portfolio: Portfolio, lot_id):
@@ -189,7 +175,7 @@ def lot_row(request: HttpRequest, portfolio: Portfolio, lot_id) -> HttpResponse:
     if not request.htmx:
         return redirect("portfolios:detail", portfolio_id=portfolio.id)
     context = {"portfolio": portfolio, "lot": lot, "lots_url": reverse("portfolios:lot-add", args=[portfolio.id])}
-    return _page(request, DETAIL, "lot_row", context)
+    return render_page(request, DETAIL, "lot_row", context)
 
 
 @portfolio_view("GET", "POST")
@@ -208,13 +194,13 @@ def lot_edit(request: HttpRequest, portfolio: Portfolio, lot_id) -> HttpResponse
             try:
                 services.update_lot(lot=lot, **form.cleaned_data)
             except DomainError as error:
-                _form_errors(form, error)
+                add_domain_error(form, error)
             else:
                 if not request.htmx:
                     return redirect("portfolios:detail", portfolio_id=portfolio.id)
                 return _holdings_changed(request, portfolio)
         status = 422
-    response = _page(
+    response = render_page(
         request,
         "portfolios/lot_edit.html",
         "lot_edit_row",
@@ -261,7 +247,7 @@ def holdings_import(request: HttpRequest, portfolio: Portfolio) -> HttpResponse:
                 else:
                     context["preview"] = services.preview_holdings_import(text=text)
                     status = 200 if context["preview"].ok else 422
-    return _page(request, "portfolios/import.html", "import_body", context, status=status)
+    return render_page(request, "portfolios/import.html", "import_body", context, status=status)
 
 
 @portfolio_view("GET")
@@ -311,7 +297,7 @@ def _optimize_page(
         "echarts_file": _echarts_file(),
         "preferences": optimization.RISK_PREFERENCES,
     }
-    return _page(request, OPTIMIZE, partial, context, status=status)
+    return render_page(request, OPTIMIZE, partial, context, status=status)
 
 
 @portfolio_view("GET", "POST")
@@ -327,7 +313,7 @@ def portfolio_optimize(request: HttpRequest, portfolio: Portfolio) -> HttpRespon
             req = optimization_services.build_request(**form.as_request_kwargs())
             run, _ = optimization_services.request_optimization(portfolio=portfolio, user=request.user, request=req)
         except DomainError as error:
-            _form_errors(form, error)
+            add_domain_error(form, error)
             if error.status_code == 503:  # the broker is down: say so in place, with the form
                 return _optimize_page(request, portfolio, form, None, "workspace", status=503)
         else:

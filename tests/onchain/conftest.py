@@ -11,6 +11,7 @@ import pytest
 
 from apps.onchain.chain import get_chain, reset_chains
 from tests.anvil import KEYS, Anvil
+from tests.onchain.nodes import hung_node
 
 
 @pytest.fixture
@@ -58,3 +59,10 @@ def anvil_chain(anvil, settings):
 def any_chain(request):
     """The product's chain, once in process and once on anvil (for contract tests that hold on both)."""
     return request.getfixturevalue(request.param)
+
+
+@pytest.fixture
+def silent_node():
+    """The URL of a node that accepts connections and never answers."""
+    with hung_node() as url:
+        yield url

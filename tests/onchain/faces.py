@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-from contextlib import contextmanager
-
 from django.test import Client
 
 from apps.onchain.chain import get_chain, reset_chains
 from tests.accounts.factories import UserFactory
+from tests.onchain.nodes import dead_url
 
 DOWN_TIMEOUT = 1
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def point_at(settings, url: str, *, chain_id: int | None = None, key: str = "") -> None:
@@ -29,18 +20,9 @@ def point_at(settings, url: str, *, chain_id: int | None = None, key: str = "") 
     reset_chains()
 
 
-@contextmanager
-def silent_node():
-    """A loopback port that accepts connections (the kernel's backlog) and never answers: a hung node."""
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen(16)
-        yield f"http://127.0.0.1:{server.getsockname()[1]}"
-
-
 def node_down(settings, *, chain_id: int | None = None):
     """Point the product at a closed loopback port with a 1 s timeout; the Chain."""
-    point_at(settings, f"http://127.0.0.1:{closed_port()}", chain_id=chain_id)
+    point_at(settings, dead_url(), chain_id=chain_id)
     return get_chain()
 
 

@@ -16,12 +16,13 @@ import re
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import get_resolver, reverse
 from rest_framework.test import APIClient
 
 from apps.onchain.models import AddressKind, TrackedAddress, TrackedTransaction
 from tests.accounts.factories import UserFactory
 from tests.onchain.factories import TokenFactory, TrackedAddressFactory, TransferFactory, tx_hash
+from tests.url_walk import route_params, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -34,24 +35,11 @@ METHODS = ["get", "post", "put", "patch", "delete"]
 HOSTILE_BODY = {"label": "taken over", "address": "0x" + "ab" * 20, "kind": "wallet", "tx_hash": "0x" + "cd" * 32}
 
 
-def _walk(resolvers, prefix: str = "", namespaces: tuple[str, ...] = ()):
-    for entry in resolvers:
-        if isinstance(entry, URLResolver):
-            ns = (*namespaces, entry.namespace) if entry.namespace else namespaces
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), namespaces, entry
-
-
-def _params(route: str) -> list[str]:
-    return re.findall(r"<(?:\w+:)?(\w+)>", route) + re.findall(r"\(\?P<(\w+)>", route)
-
-
 def onchain_routes():
     """(route, url name, parameter names) of every on-chain pattern that takes a parameter."""
     found = []
-    for route, namespaces, pattern in _walk(get_resolver().url_patterns):
-        params = _params(route)
+    for route, namespaces, pattern in walk(get_resolver().url_patterns):
+        params = route_params(route)
         name = ":".join((*namespaces, pattern.name)) if pattern.name else None
         if params and set(namespaces) & ONCHAIN_NAMESPACES and name not in NOT_OWNED:
             found.append((route, name, params))
@@ -92,6 +80,9 @@ def test_every_onchain_route_with_an_owned_object_answers_404_to_another_user(ow
         "onchain:address-delete",
         "onchain-api:address-detail",
         "onchain-api:token-daily",
+        "onchain:transaction",
+        "onchain:transaction-delete",
+        "onchain-api:transaction-detail",
     } <= names
 
     owner = Client()

@@ -10,7 +10,8 @@ from django.utils import timezone
 from apps.onchain.models import SyncCheckpoint
 from apps.onchain.services.status import chain_status
 from tests.anvil import ACCOUNTS
-from tests.onchain.faces import DOWN_TIMEOUT, node_down, point_at, silent_node
+from tests.onchain.faces import DOWN_TIMEOUT, node_down, point_at
+from tests.onchain.nodes import hung_node
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +54,7 @@ def test_a_node_that_is_down_is_reported_with_the_reason_within_the_timeout(sett
 
 
 def test_a_silent_node_is_reported_after_the_timeout_not_later(settings):
-    with silent_node() as url:
+    with hung_node() as url:
         point_at(settings, url)
         started = time.monotonic()
         status = chain_status()

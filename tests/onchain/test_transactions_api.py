@@ -12,13 +12,12 @@ from apps.onchain.chain import reset_chains
 from apps.onchain.models import TrackedTransaction
 from tests.accounts.factories import UserFactory
 from tests.onchain.factories import tx_hash
+from tests.onchain.nodes import dead_url, hung_node
 from tests.onchain.transactions_helpers import (
     RECEIVER,
     TrackedTransactionFactory,
-    dead_url,
     demo_token,
     send_reverting_transfer,
-    silent_node,
 )
 
 pytestmark = pytest.mark.django_db
@@ -110,7 +109,7 @@ def test_a_dead_node_answers_503_fast_and_stores_nothing(settings, db):
 
 
 def test_a_node_that_never_answers_is_503_within_the_timeout(settings, db):
-    with silent_node() as url:
+    with hung_node() as url:
         settings.ONCHAIN_RPC_URL = url
         settings.ONCHAIN_RPC_TIMEOUT = 1
         reset_chains()

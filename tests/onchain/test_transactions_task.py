@@ -11,7 +11,8 @@ from apps.onchain.services import transactions as service
 from apps.onchain.tasks.transactions import MAX_RETRIES, refresh_transactions
 from quantumvest.celery import app
 from tests.accounts.factories import UserFactory
-from tests.onchain.transactions_helpers import RECEIVER, dead_url, demo_token
+from tests.onchain.nodes import dead_url
+from tests.onchain.transactions_helpers import RECEIVER, demo_token
 
 pytestmark = pytest.mark.django_db
 

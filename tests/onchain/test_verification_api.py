@@ -3,8 +3,6 @@ read from the chain, on the in-process chain and on anvil; faults answer fast an
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 import uuid
 from decimal import Decimal
@@ -148,33 +146,6 @@ def test_a_node_that_is_down_answers_503_with_the_reason_fast(api, notarised, se
     assert response.json()["code"] == "chain_unavailable" and "not reachable" in response.json()["detail"]
     assert time.monotonic() - started < 2
     reset_chains()
-
-
-@pytest.fixture
-def silent_node():
-    """A TCP port that accepts connections and never answers: a hung node."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    accepted = []
-    stop = threading.Event()
-
-    def accept():
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                accepted.append(server.accept()[0])
-            except TimeoutError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    stop.set()
-    thread.join()
-    for conn in accepted:
-        conn.close()
-    server.close()
 
 
 def test_a_node_that_hangs_answers_503_within_the_rpc_timeout(api, notarised, settings, silent_node):

@@ -3,10 +3,6 @@ would make them (signed with a dev key and sent raw), and tracked rows for page 
 
 from __future__ import annotations
 
-import socket
-import threading
-from contextlib import contextmanager
-
 import factory
 from eth_account import Account
 
@@ -48,45 +44,6 @@ def send_reverting_transfer(chain: Chain, token: str) -> str:
         }
     )
     return "0x" + bytes(web3.eth.send_raw_transaction(sender.sign_transaction(tx).raw_transaction)).hex()
-
-
-@contextmanager
-def silent_node():
-    """A loopback port that accepts connections and never answers: a node that hangs. Its URL."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept():
-        server.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                accepted.append(server.accept()[0])
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join(timeout=2)
-        for connection in accepted:
-            connection.close()
-        server.close()
-
-
-def dead_url() -> str:
-    """A loopback URL nothing listens on."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 class TrackedTransactionFactory(factory.django.DjangoModelFactory):

@@ -15,11 +15,12 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import get_resolver, reverse
 
 from apps.portfolios.models import Portfolio, PortfolioAsset
 from tests.portfolios import factories
 from tests.portfolios.factories import LotFactory, PortfolioFactory, UserFactory
+from tests.url_walk import route_params, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -39,26 +40,13 @@ HOSTILE_BODY = {
 }
 
 
-def _walk(resolvers, prefix: str = "", namespaces: tuple[str, ...] = ()):
-    for entry in resolvers:
-        if isinstance(entry, URLResolver):
-            ns = (*namespaces, entry.namespace) if entry.namespace else namespaces
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), namespaces, entry
-
-
-def _params(route: str) -> list[str]:
-    return re.findall(r"<(?:\w+:)?(\w+)>", route) + re.findall(r"\(\?P<(\w+)>", route)
-
-
 def owned_routes():
     """(route, url name, parameter names) of every pattern that takes an owned object's id."""
     found = []
-    for route, namespaces, pattern in _walk(get_resolver().url_patterns):
+    for route, namespaces, pattern in walk(get_resolver().url_patterns):
         if set(namespaces) & SKIPPED_NAMESPACES:
             continue
-        params = _params(route)
+        params = route_params(route)
         in_portfolio_app = bool(set(namespaces) & PORTFOLIO_NAMESPACES)
         if params and (in_portfolio_app or any(OWNED_PARAM.search(p) for p in params)):
             name = ":".join((*namespaces, pattern.name)) if pattern.name else None

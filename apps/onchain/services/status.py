@@ -10,11 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
-
 from apps.onchain.chain import Chain, ChainUnavailable, get_chain
 from apps.onchain.models import SyncCheckpoint
-from apps.onchain.networks import Network, network
+from apps.onchain.networks import Network, network, required_confirmations
 
 
 @dataclass(frozen=True)
@@ -54,12 +52,7 @@ def chain_status(*, chain: Chain | None = None) -> ChainStatus:
     checkpoint = SyncCheckpoint.objects.filter(chain_id=chain_id).first() if chain_id is not None else None
     synced = checkpoint.synced_block if checkpoint is not None else None
     known = network(chain_id) if chain_id is not None else None
-    confirmations = None
-    if not reason:
-        confirmations = chain.confirmations
-    elif known is not None:  # chain.confirmations would ask the node again
-        configured = settings.ONCHAIN_CONFIRMATIONS
-        confirmations = configured if configured is not None else known.confirmations
+    confirmations = required_confirmations(chain_id) if chain_id is not None else None
     return ChainStatus(
         connected=not reason,
         chain_id=chain_id,

@@ -18,7 +18,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils.cache import patch_vary_headers
 from django_htmx.http import reswap, retarget
 
@@ -33,6 +33,7 @@ from apps.onchain.services.status import ChainStatus, chain_status
 from apps.onchain.services.tokens import format_units
 from apps.onchain.services.trends import current_trends
 from quantumvest.errors import DomainError, ServiceUnavailable
+from quantumvest.htmx import add_domain_error, render_page
 
 PAGE = "onchain/page.html"
 EDIT = "onchain/address_edit.html"
@@ -40,21 +41,6 @@ EDIT = "onchain/address_edit.html"
 ECHARTS_JS = "vendor/echarts-5.6.0.min.js"
 RECENT_TRANSFERS = 25
 CHART_DAYS = 90
-
-
-def _page(request: HttpRequest, partial: str, context: dict, status: int = 200) -> HttpResponse:
-    """The partial for htmx requests, the full page otherwise."""
-    response = render(request, f"{PAGE}#{partial}" if request.htmx else PAGE, context, status=status)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
-def _form_errors(form, error: DomainError) -> None:
-    if not error.fields:
-        form.add_error(None, error.detail)
-    for name, problems in error.fields.items():
-        for problem in problems:
-            form.add_error(name if name in form.fields else None, problem)
 
 
 def address_view(*methods: str) -> Callable:
@@ -72,13 +58,6 @@ def address_view(*methods: str) -> Callable:
         return wrapper
 
     return decorate
-
-
-def _transactions_url() -> str:
-    try:
-        return reverse("onchain:transactions")
-    except NoReverseMatch:  # the transaction tracking pages are another module of the issue
-        return "/onchain/transactions/"
 
 
 def _transfer_rows(user) -> list[dict]:
@@ -158,7 +137,7 @@ def _full_context(request: HttpRequest, **extra) -> dict:
         "charts": charts,
         "charts_json": json.dumps(charts),
         "echarts_js": ECHARTS_JS,
-        "transactions_url": _transactions_url(),
+        "transactions_url": reverse("onchain:transactions"),
         **_chain_reads(status),
         **_addresses_context(request, **extra),
     }
@@ -179,13 +158,13 @@ def status_panel(request: HttpRequest) -> HttpResponse:
         return HttpResponseNotAllowed(["GET"])
     if not request.htmx:
         return redirect("onchain:index")
-    return _page(request, "status", {"status": chain_status()})
+    return render_page(request, PAGE, "status", {"status": chain_status()})
 
 
 def _addresses_changed(request: HttpRequest, **extra) -> HttpResponse:
     if not request.htmx:
         return redirect("onchain:index")
-    return _page(request, "addresses", _addresses_context(request, **extra))
+    return render_page(request, PAGE, "addresses", _addresses_context(request, **extra))
 
 
 @login_required
@@ -201,19 +180,19 @@ def address_add(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.detail)
             status = 503
         except DomainError as error:
-            _form_errors(form, error)
+            add_domain_error(form, error)
         else:
             return _addresses_changed(request)
     if not request.htmx:
         return render(request, PAGE, _full_context(request, track_form=form), status=status)
-    return _page(request, "addresses", _addresses_context(request, track_form=form), status=status)
+    return render_page(request, PAGE, "addresses", _addresses_context(request, track_form=form), status=status)
 
 
 @address_view("GET")
 def address_row(request: HttpRequest, tracked: TrackedAddress) -> HttpResponse:
     if not request.htmx:
         return redirect("onchain:index")
-    return _page(request, "address_row", {"item": _item(tracked)})
+    return render_page(request, PAGE, "address_row", {"item": _item(tracked)})
 
 
 @address_view("GET", "POST")
@@ -225,7 +204,7 @@ def address_edit(request: HttpRequest, tracked: TrackedAddress) -> HttpResponse:
             try:
                 services.relabel_address(tracked=tracked, label=form.cleaned_data["label"])
             except DomainError as error:
-                _form_errors(form, error)
+                add_domain_error(form, error)
             else:
                 return _addresses_changed(request)
         status = 422

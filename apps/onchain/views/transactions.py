@@ -9,21 +9,20 @@ with htmx (the ``status`` partial) and each poll is one bounded check of the nod
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import path, reverse
-from django.utils.cache import patch_vary_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from apps.onchain.chain import ChainUnavailable
 from apps.onchain.models import TrackedTransaction
-from apps.onchain.networks import network
+from apps.onchain.networks import network, required_confirmations
 from apps.onchain.services import transactions as service
 from apps.onchain.services.tokens import format_units
 from quantumvest.errors import ValidationFailed
+from quantumvest.htmx import render_page
 
 LIST = "onchain/transactions.html"
 DETAIL = "onchain/transactions_detail.html"
@@ -47,17 +46,6 @@ class TrackForm(forms.Form):
             raise forms.ValidationError(error.fields["tx_hash"]) from error
 
 
-def _render(request: HttpRequest, template: str, partial: str, context: dict, status: int = 200) -> HttpResponse:
-    response = render(request, f"{template}#{partial}" if request.htmx else template, context, status=status)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
-def _required_confirmations(chain_id: int) -> int:
-    configured = settings.ONCHAIN_CONFIRMATIONS
-    return configured if configured is not None else network(chain_id).confirmations
-
-
 def _present(row: TrackedTransaction) -> dict:
     """What the templates show of a row: amounts with their decimals (exact), explorer links."""
     net = network(row.chain_id)
@@ -75,7 +63,7 @@ def _present(row: TrackedTransaction) -> dict:
     return {
         "tx": row,
         "network": net,
-        "required": _required_confirmations(row.chain_id),
+        "required": required_confirmations(row.chain_id),
         "value": None if row.value is None else format_units(row.value, net.decimals),
         "transfers": transfers,
         "tx_url": net.tx_url(row.tx_hash),
@@ -107,7 +95,7 @@ def transaction_list(request: HttpRequest) -> HttpResponse:
                 return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     rows = [_present(row) for row in service.transactions_for_user(request.user)[: LIST_LIMIT + 1]]
     context = {"form": form, "rows": rows[:LIST_LIMIT], "more": len(rows) > LIST_LIMIT}
-    return _render(request, LIST, "track_form", context, status=status)
+    return render_page(request, LIST, "track_form", context, status=status)
 
 
 @login_required
@@ -120,7 +108,7 @@ def transaction_detail(request: HttpRequest, transaction_id: int) -> HttpRespons
         row = service.refresh_if_stale(row)
     except ChainUnavailable as error:
         problem = error.detail
-    return _render(request, DETAIL, "status", {**_present(row), "problem": problem})
+    return render_page(request, DETAIL, "status", {**_present(row), "problem": problem})
 
 
 @login_required
