@@ -18,6 +18,7 @@ from django.db import transaction
 # Entries are invalidated explicitly by imports; the timeout only bounds memory use.
 PRICE_CACHE_TIMEOUT = 24 * 60 * 60
 _GENERATION_TIMEOUT = None  # a generation must outlive every entry made under it
+MARKET_DATE_KEY = "assets:market-date"  # see apps.assets.market; any bar write may move it
 
 
 def _generation_key(symbol: str) -> str:
@@ -105,6 +106,7 @@ def invalidate_price_cache(symbols: Iterable[str]) -> None:
 
     def bump() -> None:
         cache.set_many({_generation_key(symbol): _new_generation() for symbol in symbols}, _GENERATION_TIMEOUT)
+        cache.delete(MARKET_DATE_KEY)
 
     bump()
     transaction.on_commit(bump)

@@ -127,6 +127,10 @@ class Prediction(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    replayed = models.BooleanField(
+        default=False,
+        help_text="Issued by a market replay as of a past market date (not live); shown apart from live forecasts.",
+    )
 
     # Scoring: all empty until the target date's price (or the first one after it) exists.
     realised_price = _price_field(null=True, blank=True)
