@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("apps.portfolios.api.urls")),
     path("", include("apps.predictions.api.urls")),
     path("", include("apps.onchain.api.urls")),
+    path("track-record/", include(("apps.predictions.api.track_record", "track-record-api"))),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
 
@@ -24,6 +25,7 @@ urlpatterns = [
     path("portfolios/", include("apps.portfolios.urls")),
     path("predictions/", include("apps.predictions.urls")),
     path("onchain/", include("apps.onchain.urls")),
+    path("track-record/", include("apps.predictions.public_urls")),
     path("", include("apps.accounts.home_urls")),
 ]
 

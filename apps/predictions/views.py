@@ -6,7 +6,7 @@ import json
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -107,13 +107,12 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
     return render(request, template, context)
 
 
-@login_required
 @require_GET
 def track_record(request: HttpRequest, symbol: str | None = None) -> HttpResponse:
-    asset = selectors.get_asset(symbol) if symbol else None
-    record = selectors.track_record(asset=asset)
-    context = {"asset": asset, **record, "notary": notarisations(record["recent"])}
-    return render(request, "predictions/track_record.html", context)
+    """Moved for good: the track record is public at /track-record/ (301, the query kept)."""
+    target = resolve_url("track-record:asset", symbol) if symbol else resolve_url("track-record:index")
+    query = request.META.get("QUERY_STRING", "")
+    return redirect(f"{target}?{query}" if query else target, permanent=True)
 
 
 @login_required

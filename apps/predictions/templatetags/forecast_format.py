@@ -21,3 +21,11 @@ def ratio(value) -> str:
     if value is None:
         return MISSING
     return f"{float(value):.2f}"
+
+
+@register.filter
+def ratio3(value) -> str:
+    """A ratio to three decimals (Brier scores differ in the third)."""
+    if value is None:
+        return MISSING
+    return f"{float(value):.3f}"
