@@ -312,7 +312,7 @@ def test_every_page_and_api_route_answers_without_a_server_error(world):
         "/assets/SPY/",
         f"/portfolios/{portfolio.id}/",
         "/api/v1/assets/SPY/prices/",
-        "/predictions/track-record/",
+        "/track-record/",
         "/onchain/",
         "/api/v1/onchain/status/",
     ):

@@ -139,7 +139,7 @@ def test_the_track_record_shows_the_notarisation_of_matured_forecasts(site, chai
     scored(first)
     scored(second)
 
-    html = site.get("/predictions/track-record/NTRY/").content.decode()
+    html = site.get("/track-record/NTRY/").content.decode()
 
     assert html.count("Notarised on chain") == 2 and "On chain" in html
 
@@ -148,7 +148,7 @@ def test_the_track_record_says_why_a_matured_forecast_is_not_notarised(site, cha
     (prediction,) = issue(1)
     scored(prediction)
 
-    html = site.get("/predictions/track-record/").content.decode()
+    html = site.get("/track-record/").content.decode()
 
     assert "Pending notarisation" in html
 

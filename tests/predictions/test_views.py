@@ -37,10 +37,7 @@ def predicted(aapl):
     return aapl
 
 
-@pytest.mark.parametrize(
-    "url",
-    ["/predictions/assets/AAPL/panel/", "/predictions/track-record/", "/predictions/track-record/AAPL/"],
-)
+@pytest.mark.parametrize("url", ["/predictions/assets/AAPL/panel/"])
 def test_pages_need_a_login(client, aapl, url):
     response = client.get(url)
 
@@ -146,10 +143,10 @@ def test_a_finished_job_stops_polling_and_links_the_forecast(logged_in, aapl, us
 
 
 def test_track_record_without_matured_forecasts_says_so_honestly(logged_in, predicted):
-    html = logged_in.get("/predictions/track-record/").content.decode()
+    html = logged_in.get("/track-record/").content.decode()
 
-    assert "No forecast has matured yet" in html
-    assert "4 forecasts are waiting for their target date" in html
+    assert "No live forecast has matured yet" in html
+    assert "4 forecasts in this view are still waiting for their target date" in html
 
 
 def test_track_record_shows_hit_rate_beside_the_base_rate(logged_in, plain_asset):
@@ -166,16 +163,16 @@ def test_track_record_shows_hit_rate_beside_the_base_rate(logged_in, plain_asset
         scored_at="2015-01-01T00:00:00Z",
     )
 
-    html = logged_in.get(f"/predictions/track-record/{plain_asset.id}/").content.decode()
+    html = logged_in.get(f"/track-record/{plain_asset.id}/").content.decode()
 
-    assert "Base rate (always &ldquo;up&rdquo;)" in html
-    assert "Inside interval" in html and "Promised" in html
-    assert "1 matured forecast" in html
-    assert "Is the stated confidence honest?" in html
+    assert "Brier, base rate (share up)" in html
+    assert "Inside interval (95% range)" in html and "Stated" in html
+    assert "Page 1 of 1 · 1 forecast" in html
+    assert "Is the stated chance honest?" in html
 
 
 def test_track_record_of_an_unknown_asset_is_404(logged_in, db):
-    assert logged_in.get("/predictions/track-record/NOPE/").status_code == 404
+    assert logged_in.get("/track-record/NOPE/").status_code == 404
 
 
 # --- Admin ------------------------------------------------------------------------------------------
