@@ -101,7 +101,7 @@ class _Accumulator:
     error: float = 0.0
     naive: float = 0.0
     squared: float = 0.0
-    levels: float = 0.0
+    levels: Decimal = Decimal(0)
     first: date | None = None
     last: date | None = None
 
@@ -115,7 +115,7 @@ class _Accumulator:
         self.error += float(abs(forecast.predicted_price - actual) / origin)
         self.naive += float(abs(origin - actual) / origin)
         self.squared += (float(forecast.p_up) - up) ** 2
-        self.levels += float(forecast.level)
+        self.levels += forecast.level
         if self.first is None or forecast.target_date < self.first:
             self.first = forecast.target_date
         if self.last is None or forecast.target_date > self.last:
@@ -132,7 +132,7 @@ class _Accumulator:
             coverage=self.inside / self.n,
             coverage_low=low,
             coverage_high=high,
-            nominal_level=self.levels / self.n,
+            nominal_level=float(self.levels / self.n),
             hit_rate=self.hits / self.n,
             mean_scaled_error=self.error / self.n,
             mean_scaled_naive_error=self.naive / self.n,

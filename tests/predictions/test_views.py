@@ -165,7 +165,7 @@ def test_track_record_shows_hit_rate_beside_the_base_rate(logged_in, plain_asset
 
     html = logged_in.get(f"/track-record/{plain_asset.id}/").content.decode()
 
-    assert "Brier, base rate (share up)" in html
+    assert "Base-rate Brier (share up)" in html
     assert "Inside interval (95% range)" in html and "Stated" in html
     assert "Page 1 of 1 · 1 forecast" in html
     assert "Is the stated chance honest?" in html
