@@ -93,7 +93,7 @@ def forecast_verification(request: HttpRequest, pk) -> HttpResponse:
         "prediction": prediction,
         "result": result,
         "unavailable": unavailable,
-        "notary": notarisations([prediction]),
+        "notarisation": notarisations([prediction])[prediction.pk],
         "market_date": market_date(),
     }
     return render(request, "predictions/public/forecast.html", context)

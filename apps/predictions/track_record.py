@@ -12,14 +12,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import Http404
 
+from apps.assets.market import market_date
 from apps.assets.models import Asset
 from apps.predictions.models import Prediction, Timeframe
 from apps.predictions.scoring import ScoredForecast, group_figures
 from quantumvest.errors import ValidationFailed
 
+CACHE_SECONDS = 60
 HORIZONS = [choice.value for choice in Timeframe]
 TRUE, FALSE = ("true", "1", "yes"), ("false", "0", "no")
 FIGURE_FIELDS = (
@@ -106,6 +109,18 @@ def _order(row: dict) -> tuple:
 
 
 def figures(filters: Filters) -> dict:
+    """``compute_figures``, kept in the cache for a minute per filter and market date (a new bar
+    starts afresh; a forecast scored since shows within the minute). The cache only accelerates:
+    without it every call computes."""
+    key = f"track-record:figures:{filters.symbol}:{filters.horizon}:{filters.replayed}:{market_date()}"
+    found = cache.get(key)
+    if found is None:
+        found = compute_figures(filters)
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+def compute_figures(filters: Filters) -> dict:
     """The record: ``overall`` (one row per horizon and replayed value, over all assets in the
     filter), ``assets`` (one row per asset, horizon and replayed value), ``reliability``
     (``{replayed: rows}``) and ``pending`` (forecasts in the filter not matured yet).

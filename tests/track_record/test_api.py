@@ -221,6 +221,9 @@ def test_the_query_count_does_not_grow_with_the_number_of_assets(api, db):
     assert len({row["symbol"] for row in api.get(RECORD).json()["assets"]}) == 4
     assert four == one
     assert one[0] <= 3  # the matured forecasts in one pass, the pending count, the market date
+    with CaptureQueriesContext(connection) as warm:
+        assert api.get(RECORD).status_code == 200
+    assert len(warm) == 0  # the figures are cached for a minute
 
 
 def test_answers_are_public_and_cacheable_for_a_minute(api, record):

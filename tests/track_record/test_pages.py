@@ -144,6 +144,8 @@ def test_a_notarised_forecast_verifies_publicly(anonymous, record, chain):
     api = anonymous.get(f"/api/v1/track-record/forecasts/{prediction.pk}/verification/")
 
     assert "Verified" in page and "has not been changed since" in page
+    record_page = anonymous.get("/track-record/").content.decode()
+    assert "/api/v1/predictions/" not in page + record_page  # no link to a route that needs a login
     assert api.status_code == 200 and api.json()["verified"] is True and api.json()["status"] == "notarised"
     listed = anonymous.get("/api/v1/track-record/forecasts/", {"page_size": 500}).json()["results"]
     assert {row["notarisation_status"] for row in listed} == {"notarised"}
