@@ -24,7 +24,6 @@ from quantumvest.errors import ValidationFailed
 
 CACHE_SECONDS = 60
 HORIZONS = [choice.value for choice in Timeframe]
-TRUE, FALSE = ("true", "1", "yes"), ("false", "0", "no")
 FIGURE_FIELDS = (
     "asset_id",
     "timeframe",
@@ -60,7 +59,7 @@ class Filters:
 
 def parse_filters(params: Mapping[str, str], *, symbol: str | None = None) -> Filters:
     """Filters from query parameters ``symbol``, ``horizon`` (1d, 1w, 1m, 3m) and ``replayed``
-    (true/false, also 1/0 and yes/no); empty values mean "any".
+    (true or false, as the schema says); empty values mean "any".
 
     ``symbol`` given as an argument (a page's path) wins over the parameter. Raises
     ``ValidationFailed`` naming every invalid parameter (an unknown symbol is one).
@@ -72,8 +71,8 @@ def parse_filters(params: Mapping[str, str], *, symbol: str | None = None) -> Fi
     horizon = (params.get("horizon") or "").strip() or None
     if horizon is not None and horizon not in HORIZONS:
         errors["horizon"] = [f"One of {', '.join(HORIZONS)}."]
-    raw = (params.get("replayed") or "").strip().lower()
-    replayed = True if raw in TRUE else False if raw in FALSE else None
+    raw = (params.get("replayed") or "").strip()
+    replayed = {"true": True, "false": False}.get(raw)
     if raw and replayed is None:
         errors["replayed"] = ["true or false."]
     if errors:

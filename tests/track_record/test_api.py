@@ -173,7 +173,13 @@ def test_filters_by_symbol_and_horizon(api, record):
 @pytest.mark.parametrize("url", [RECORD, FORECASTS])
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"horizon": "5y"}, "horizon"), ({"replayed": "maybe"}, "replayed"), ({"symbol": "NOPE"}, "symbol")],
+    [
+        ({"horizon": "5y"}, "horizon"),
+        ({"replayed": "maybe"}, "replayed"),
+        ({"replayed": "1"}, "replayed"),
+        ({"symbol": "NOPE"}, "symbol"),
+        ({"symbol": "A\u00e9"}, "symbol"),
+    ],
 )
 def test_a_bad_filter_answers_400_naming_it(api, db, url, params, field):
     response = api.get(url, params)
