@@ -69,7 +69,7 @@ def track_record_page(request: HttpRequest, symbol: str | None = None) -> HttpRe
         "asset": asset,
         "filters": filters,
         "errors": errors,
-        "symbols": track_record.symbols_with_record(),
+        "symbols": sorted({*track_record.symbols_with_record(), *([filters.symbol] if filters.symbol else [])}),
         "horizons": Timeframe.choices,
         "sections": sections,
         "pending": record["pending"],
