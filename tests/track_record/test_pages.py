@@ -170,3 +170,28 @@ def test_a_forecast_that_has_not_matured_has_no_public_page(anonymous, db):
     (prediction,) = issue(1)
 
     assert anonymous.get(f"/track-record/forecasts/{prediction.pk}/").status_code == 404
+
+
+def test_with_the_node_down_the_page_still_shows_the_forecast_and_says_why(anonymous, record, chain, settings):
+    import time
+
+    from apps.onchain.chain import reset_chains
+    from tests.anvil import free_port
+
+    deploy_contracts(chain=chain)
+    notary.notarize_pending(chain=chain)
+    prediction = record.first()
+    settings.ONCHAIN_RPC_URL = f"http://127.0.0.1:{free_port()}"
+    settings.ONCHAIN_CHAIN_ID = None
+    reset_chains()
+    started = time.monotonic()
+
+    page = anonymous.get(f"/track-record/forecasts/{prediction.pk}/")
+    api = anonymous.get(f"/api/v1/track-record/forecasts/{prediction.pk}/verification/")
+
+    assert page.status_code == 200 and "The chain could not be read just now" in page.content.decode()
+    assert str(prediction.predicted_price) in page.content.decode()
+    assert api.status_code == 503 and api.json()["code"] == "chain_unavailable"
+    assert api["Cache-Control"] == "no-store, private"
+    assert time.monotonic() - started < 4
+    reset_chains()
