@@ -40,7 +40,7 @@ def test_figures_of_a_small_set_worked_out_by_hand():
     forecasts = [
         _forecast(100, 102, 98, 106, 104, "up", 0.7, day=3),  # inside, rose, right: p_up 0.7
         _forecast(100, 99, 97, 101, 101, "down", 0.6, day=1),  # inside (bound), rose, wrong: p_up 0.4
-        _forecast(100, 101, 99, 103, 100, "up", 0.55, day=2),  # inside, unchanged = not up, wrong
+        _forecast(100, 101, 100, 103, 100, "up", 0.55, day=2),  # inside (bound), unchanged = not up, wrong
         _forecast(50, 49, 48, 50, 45, "down", 0.8, day=5),  # outside, fell, right: p_up 0.2
     ]
 
