@@ -97,7 +97,7 @@ def scored_forecasts(filters: Filters) -> QuerySet[Prediction]:
 
 def get_scored_forecast(pk) -> Prediction:
     """One matured forecast, or ``Http404`` (also for one that has not matured: it is not public)."""
-    prediction = Prediction.objects.scored().filter(pk=pk).first()
+    prediction = Prediction.objects.scored().select_related("asset").filter(pk=pk).first()
     if prediction is None:
         raise Http404("No matured forecast with this id.")
     return prediction
