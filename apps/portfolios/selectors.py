@@ -16,10 +16,10 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
+from apps.assets.market import market_date
 from apps.assets.models import Asset, AssetType, PriceBar
 from apps.assets.selectors import close_frame, close_series
 from apps.portfolios import performance
-from apps.assets.market import market_date
 from apps.portfolios.models import BacktestRun, OptimizationRun, Portfolio, PortfolioAsset, PortfolioShare
 
 DEFAULT_BENCHMARK = "SPY"

@@ -87,7 +87,9 @@ def shared_portfolio(request: HttpRequest, token: str) -> HttpResponse:
             for p in report["positions"]
             if p["weight"] is not None
         ],
-        "by_type": [{"name": row["type"], "value": round(row["weight"] * 100, 2)} for row in report["allocation_by_type"]],
+        "by_type": [
+            {"name": row["type"], "value": round(row["weight"] * 100, 2)} for row in report["allocation_by_type"]
+        ],
     }
     context = {
         "report": report,

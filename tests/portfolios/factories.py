@@ -6,11 +6,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from decimal import Decimal
 
 import factory
 
-from apps.portfolios.models import BacktestRun, OptimizationRun, Portfolio, PortfolioAsset
+from apps.portfolios.models import BacktestRun, OptimizationRun, Portfolio, PortfolioAsset, PortfolioShare
 from tests.accounts.factories import UserFactory
 from tests.assets.factories import AssetFactory
 
@@ -42,6 +43,7 @@ __all__ = [
     "LotFactory",
     "OptimizationRunFactory",
     "PortfolioFactory",
+    "PortfolioShareFactory",
     "UserFactory",
 ]
 
@@ -69,3 +71,23 @@ class BacktestRunFactory(factory.django.DjangoModelFactory):
     state = "succeeded"
     progress = 100
     inputs = factory.LazyFunction(dict)
+
+
+class PortfolioShareFactory(factory.django.DjangoModelFactory):
+    """An active share link; its plain token is on the instance as ``token`` (only its digest is
+    stored). Pages and the API create links through ``services.create_share``."""
+
+    class Meta:
+        model = PortfolioShare
+
+    portfolio = factory.SubFactory(PortfolioFactory)
+    token = factory.LazyFunction(lambda: secrets.token_urlsafe(32))
+    token_hash = factory.LazyAttribute(lambda o: PortfolioShare.digest(o.token))
+    token_hint = factory.LazyAttribute(lambda o: o.token[:6])
+    created_by = factory.LazyAttribute(lambda o: o.portfolio.user)
+
+    @classmethod
+    def _create(cls, model_class, *args, token: str, **kwargs):
+        share = super()._create(model_class, *args, **kwargs)
+        share.token = token
+        return share

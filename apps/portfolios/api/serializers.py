@@ -296,7 +296,10 @@ class SharedPositionOutput(serializers.Serializer):
         max_digits=36, decimal_places=QUANTITY_PLACES, allow_null=True, help_text="null unless the owner shows it."
     )
     market_value = serializers.DecimalField(
-        max_digits=48, decimal_places=8, allow_null=True, help_text="quantity × price; null unless quantities are shown."
+        max_digits=48,
+        decimal_places=8,
+        allow_null=True,
+        help_text="quantity × price; null unless quantities are shown.",
     )
 
 
