@@ -13,7 +13,7 @@ import factory
 
 from apps.portfolios.models import BacktestRun, OptimizationRun, Portfolio, PortfolioAsset, PortfolioShare
 from tests.accounts.factories import UserFactory
-from tests.assets.factories import AssetFactory
+from tests.assets.factories import AssetFactory, price_history
 
 
 class PortfolioFactory(factory.django.DjangoModelFactory):
@@ -91,3 +91,23 @@ class PortfolioShareFactory(factory.django.DjangoModelFactory):
         share = super()._create(model_class, *args, **kwargs)
         share.token = token
         return share
+
+
+def priced_portfolio(user=None, *, quantity: Decimal = Decimal("31.4159"), price: Decimal = Decimal("87.6543")):
+    """A portfolio of two priced assets (QVS a stock, SPY the benchmark) over 120 days of 2021,
+    with distinctive quantities and purchase prices (for tests that check what a page reveals)."""
+    start = dt.date(2021, 1, 1)
+    stock = AssetFactory(id="QVS", name="QV Sample Corp")
+    price_history(stock, [Decimal(80) + Decimal(day % 7) + Decimal(day) / 10 for day in range(120)], start=start)
+    spy = AssetFactory(id="SPY", name="S&P 500 ETF", type="etf")
+    price_history(spy, [Decimal(300) + Decimal(day) / 3 for day in range(120)], start=start)
+    portfolio = PortfolioFactory(**({"user": user} if user else {}), name="Growth book")
+    LotFactory(portfolio=portfolio, asset=stock, quantity=quantity, purchase_price=price, purchase_date=start)
+    LotFactory(
+        portfolio=portfolio,
+        asset=spy,
+        quantity=Decimal("2.5"),
+        purchase_price=Decimal("305.1234"),
+        purchase_date=start + dt.timedelta(days=30),
+    )
+    return portfolio

@@ -346,7 +346,6 @@ class SharedPortfolioView(GenericAPIView):
         "of 100) unless the owner chose to show quantities (`include_quantities`): then `quantity` "
         "and `market_value` per position and the total `market_value`. An unknown or revoked token "
         "answers 404.",
-        auth=[],
     )
     def get(self, request, token):
         return Response(s.SharedPortfolioOutput(selectors.shared_report(self.share)).data)
