@@ -42,7 +42,7 @@ def share_card_context(request: HttpRequest, portfolio: Portfolio, **extra) -> d
 @portfolio_view("GET", "POST")
 def portfolio_shares(request: HttpRequest, portfolio: Portfolio) -> HttpResponse:
     """The portfolio's active links and the form for a new one; POST creates one."""
-    form = ShareForm(request.POST or None)
+    form = ShareForm(request.POST if request.method == "POST" else None)
     extra: dict = {}
     status = 200
     if request.method == "POST":
