@@ -106,7 +106,7 @@ def priced_portfolio(user=None, *, quantity: Decimal = Decimal("31.4159"), price
     LotFactory(
         portfolio=portfolio,
         asset=spy,
-        quantity=Decimal("2.5"),
+        quantity=Decimal("2.71828"),
         purchase_price=Decimal("305.1234"),
         purchase_date=start + dt.timedelta(days=30),
     )
