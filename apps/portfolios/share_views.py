@@ -93,6 +93,7 @@ def shared_portfolio(request: HttpRequest, token: str) -> HttpResponse:
     }
     context = {
         "report": report,
+        "has_benchmark": any(value is not None for value in charts["benchmark_growth"]),
         "charts_json": json.dumps(charts, cls=DjangoJSONEncoder),
         "echarts_file": echarts_file(),
     }

@@ -8,7 +8,11 @@
     return getComputedStyle(document.documentElement).getPropertyValue("--qv-text-muted").trim() || "#5b6478";
   }
 
-  function pie(data) {
+  function gridColor() {
+    return getComputedStyle(document.documentElement).getPropertyValue("--qv-border").trim() || "#e3e6ee";
+  }
+
+  function pie(data, narrow) {
     return {
       tooltip: { trigger: "item", formatter: "{b}: {c} %" },
       legend: { type: "scroll", bottom: 0, textStyle: { color: textColor() } },
@@ -18,7 +22,8 @@
           radius: ["30%", "56%"],
           center: ["50%", "45%"],
           data: data,
-          label: { formatter: "{b} {c}%", color: textColor(), overflow: "none" },
+          // On a phone the labels would run off the chart: the legend and the tooltip name the slices.
+          label: { show: !narrow, formatter: "{b} {c}%", color: textColor(), overflow: "none" },
         },
       ],
     };
@@ -26,17 +31,23 @@
 
   function line(data) {
     const benchmark = data.benchmark + " (price)";
+    const series = [{ name: "Portfolio", type: "line", showSymbol: false, data: data.portfolio }];
+    if (data.benchmark_growth.some(function (level) { return level !== null; })) {
+      series.push({ name: benchmark, type: "line", showSymbol: false, data: data.benchmark_growth });
+    }
     return {
       tooltip: { trigger: "axis" },
-      legend: { data: ["Portfolio", benchmark], textStyle: { color: textColor() } },
+      legend: { data: series.map(function (s) { return s.name; }), textStyle: { color: textColor() } },
       grid: { left: 50, right: 20, top: 40, bottom: 60 },
       xAxis: { type: "category", data: data.dates, axisLabel: { color: textColor() } },
-      yAxis: { type: "value", scale: true, axisLabel: { color: textColor() } },
+      yAxis: {
+        type: "value",
+        scale: true,
+        axisLabel: { color: textColor() },
+        splitLine: { lineStyle: { color: gridColor() } },
+      },
       dataZoom: [{ type: "inside" }, { type: "slider" }],
-      series: [
-        { name: "Portfolio", type: "line", showSymbol: false, data: data.portfolio },
-        { name: benchmark, type: "line", showSymbol: false, data: data.benchmark_growth },
-      ],
+      series: series,
     };
   }
 
@@ -53,7 +64,7 @@
         element.textContent = kind === "growth" ? "No history yet." : "No priced holdings yet.";
         return;
       }
-      window.QV.chart(element).setOption(kind === "growth" ? line(data) : pie(data[kind]));
+      window.QV.chart(element).setOption(kind === "growth" ? line(data) : pie(data[kind], element.clientWidth < 360));
     });
   }
 
