@@ -41,12 +41,22 @@ def test_include_quantities_defaults_to_false(api, portfolio):
     assert response.status_code == 201 and response.json()["include_quantities"] is False
 
 
-def test_a_bad_include_quantities_is_a_field_error(api, portfolio):
-    response = api.post(f"/api/v1/portfolios/{portfolio.id}/shares/", {"include_quantities": "maybe"}, format="json")
+@pytest.mark.parametrize("value", ["maybe", "0", 1, "true", None])
+def test_include_quantities_in_json_is_a_boolean_or_a_field_error(api, portfolio, value):
+    response = api.post(f"/api/v1/portfolios/{portfolio.id}/shares/", {"include_quantities": value}, format="json")
     assert response.status_code == 400
     body = response.json()
     assert set(body) == {"detail", "code", "fields"} and "include_quantities" in body["fields"]
     assert not PortfolioShare.objects.exists()
+
+
+@pytest.mark.parametrize(("value", "expected"), [("true", True), ("False", False), ("0", None), ("on", None)])
+def test_include_quantities_in_a_form_is_the_word_true_or_false(api, portfolio, value, expected):
+    response = api.post(f"/api/v1/portfolios/{portfolio.id}/shares/", {"include_quantities": value}, format="multipart")
+    if expected is None:
+        assert response.status_code == 400 and "include_quantities" in response.json()["fields"]
+    else:
+        assert response.status_code == 201 and response.json()["include_quantities"] is expected
 
 
 def test_get_lists_every_link_without_tokens(api, portfolio):
