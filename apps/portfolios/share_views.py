@@ -28,8 +28,8 @@ SHARES = "portfolios/shares.html"
 SHARED = "portfolios/shared.html"
 
 
-def share_card_context(request: HttpRequest, portfolio: Portfolio, **extra) -> dict:
-    """The context of ``portfolios/_share_card.html`` (the portfolio page includes it too)."""
+def _card_context(portfolio: Portfolio, **extra) -> dict:
+    """The context of ``portfolios/_share_card.html`` (the portfolio page loads it with htmx)."""
     return {
         "portfolio": portfolio,
         "shares": list(selectors.active_shares_of(portfolio)),
@@ -57,7 +57,7 @@ def portfolio_shares(request: HttpRequest, portfolio: Portfolio) -> HttpResponse
                 extra["new_share"] = share
                 extra["new_link"] = request.build_absolute_uri(reverse("shared:portfolio", args=[token]))
                 form = ShareForm()
-    context = share_card_context(request, portfolio, share_form=form, **extra)
+    context = _card_context(portfolio, share_form=form, **extra)
     return render_page(request, SHARES, "share_card", context, status=status)
 
 
@@ -68,7 +68,7 @@ def share_revoke(request: HttpRequest, portfolio: Portfolio, share_id) -> HttpRe
     if not request.htmx:
         messages.success(request, f"Link {share.token_hint}… revoked: it now answers “not found”.")
         return redirect("portfolios:shares", portfolio_id=portfolio.id)
-    return render_page(request, SHARES, "share_card", share_card_context(request, portfolio, revoked=share))
+    return render_page(request, SHARES, "share_card", _card_context(portfolio, revoked=share))
 
 
 def shared_portfolio(request: HttpRequest, token: str) -> HttpResponse:

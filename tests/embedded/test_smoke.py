@@ -266,7 +266,11 @@ def test_every_page_and_api_route_answers_without_a_server_error(world):
     wallet = TrackedAddressFactory(owner=user)
     token = TokenFactory()
     TrackedAddressFactory(owner=user, kind="token", address=token.address, token=token)
-    share = world["api"].post(f"/api/v1/portfolios/{portfolio.id}/shares/", {}, format="json").json()
+    share = (
+        world["api"]
+        .post(f"/api/v1/portfolios/{portfolio.id}/shares/", {"include_quantities": False}, format="json")
+        .json()
+    )
     ids = {
         "common": {
             "symbol": "SPY",

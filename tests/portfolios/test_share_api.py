@@ -36,8 +36,10 @@ def test_post_creates_a_link_and_answers_its_token_once(api, portfolio):
     assert APIClient().get(body["api_url"]).status_code == 200
 
 
-def test_include_quantities_defaults_to_false(api, portfolio):
+def test_include_quantities_is_a_required_choice(api, portfolio):
     response = api.post(f"/api/v1/portfolios/{portfolio.id}/shares/", {}, format="json")
+    assert response.status_code == 400 and "include_quantities" in response.json()["fields"]
+    response = api.post(f"/api/v1/portfolios/{portfolio.id}/shares/", {"include_quantities": False}, format="json")
     assert response.status_code == 201 and response.json()["include_quantities"] is False
 
 
@@ -50,13 +52,12 @@ def test_include_quantities_in_json_is_a_boolean_or_a_field_error(api, portfolio
     assert not PortfolioShare.objects.exists()
 
 
-@pytest.mark.parametrize(("value", "expected"), [("true", True), ("False", False), ("0", None), ("on", None)])
-def test_include_quantities_in_a_form_is_the_word_true_or_false(api, portfolio, value, expected):
-    response = api.post(f"/api/v1/portfolios/{portfolio.id}/shares/", {"include_quantities": value}, format="multipart")
-    if expected is None:
-        assert response.status_code == 400 and "include_quantities" in response.json()["fields"]
-    else:
-        assert response.status_code == 201 and response.json()["include_quantities"] is expected
+def test_a_form_body_is_refused_so_that_a_malformed_one_publishes_nothing(api, portfolio):
+    response = api.post(
+        f"/api/v1/portfolios/{portfolio.id}/shares/", {"include_quantities": "true"}, format="multipart"
+    )
+    # 415, or 400 "required" when a middleware has already consumed the form body.
+    assert response.status_code in (400, 415) and not PortfolioShare.objects.exists()
 
 
 def test_get_lists_every_link_without_tokens(api, portfolio):
@@ -84,7 +85,7 @@ def test_too_many_links_is_a_conflict(api, portfolio, monkeypatch):
 
     monkeypatch.setattr(services, "MAX_ACTIVE_SHARES", 1)
     PortfolioShareFactory(portfolio=portfolio)
-    response = api.post(f"/api/v1/portfolios/{portfolio.id}/shares/", {}, format="json")
+    response = api.post(f"/api/v1/portfolios/{portfolio.id}/shares/", {"include_quantities": False}, format="json")
     assert response.status_code == 409 and response.json()["code"] == "too_many_shares"
 
 
@@ -108,5 +109,6 @@ def test_a_link_of_another_portfolio_cannot_be_revoked_through_mine(api, portfol
 
 
 def test_anonymous_callers_are_refused(portfolio):
-    assert APIClient().post(f"/api/v1/portfolios/{portfolio.id}/shares/", {}).status_code in (401, 403)
+    body = {"include_quantities": True}
+    assert APIClient().post(f"/api/v1/portfolios/{portfolio.id}/shares/", body, format="json").status_code in (401, 403)
     assert not PortfolioShare.objects.exists()

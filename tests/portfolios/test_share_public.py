@@ -142,3 +142,23 @@ def test_an_empty_portfolio_shares_an_empty_state():
     response = Client().get(f"/shared/{share.token}/")
     assert response.status_code == 200 and "No holdings yet" in response.content.decode()
     assert APIClient().get(f"/api/v1/shared/{share.token}/").json()["growth"] == []
+
+
+def test_the_page_takes_the_same_number_of_queries_whatever_the_number_of_lots(portfolio):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.portfolios.factories import LotFactory
+
+    share = PortfolioShareFactory(portfolio=portfolio)
+    client = Client()
+    client.get(f"/shared/{share.token}/")  # the market date is cached from here on
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(f"/shared/{share.token}/").status_code == 200
+    stock = portfolio.lots.get(asset_id="QVS").asset
+    for day in range(2, 8):
+        LotFactory(portfolio=portfolio, asset=stock, purchase_date=f"2021-02-0{day}")
+    client.get(f"/shared/{share.token}/")
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(f"/shared/{share.token}/").status_code == 200
+    assert len(many) == len(few) <= 6, [q["sql"] for q in many.captured_queries]

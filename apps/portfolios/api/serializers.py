@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rest_framework import serializers
-from rest_framework.utils import html
+from rest_framework.fields import empty
 
 from apps.portfolios import optimization
 from apps.portfolios.models import (
@@ -257,25 +257,23 @@ class BacktestRunOutput(serializers.ModelSerializer):
 
 
 class StrictBooleanField(serializers.BooleanField):
-    """``true`` or ``false`` only, as the schema says: a JSON boolean, or the word in a form body.
-    DRF's BooleanField also takes "0", "yes", 1 ..., which the schema does not allow."""
+    """A JSON ``true`` or ``false`` only, as the schema says (DRF's BooleanField also takes "0",
+    "yes", 1 ..., which the schema does not allow). For JSON-only views."""
 
     default_error_messages = {"invalid": "Must be true or false."}
+    # DRF reads a boolean missing from a form body as false (an unticked box): here it is missing.
+    default_empty_html = empty
 
     def to_internal_value(self, data):
         if isinstance(data, bool):
             return data
-        in_form = html.is_html_input(getattr(self.parent, "initial_data", None))
-        if in_form and isinstance(data, str) and data.lower() in ("true", "false"):
-            return data.lower() == "true"
         self.fail("invalid")
 
 
 class ShareInput(Input):
     include_quantities = StrictBooleanField(
-        required=False,
-        default=False,
-        help_text="Show the units held of each asset (and so, at public closes, each holding's market value).",
+        help_text="Required, so that revealing quantities is always a choice: true shows the units held of "
+        "each asset (and so, at public closes, each holding's market value); false shows ratios only.",
     )
 
 

@@ -276,6 +276,8 @@ SHARE_LIMIT = error_response(
 class ShareListView(OwnedPortfolioMixin, GenericAPIView):
     serializer_class = s.ShareOutput
     queryset = PortfolioShare.objects.none()  # for the schema; shares are read through selectors
+    # JSON only, with include_quantities required: a malformed body must publish nothing.
+    parser_classes = [JSONParser]
 
     @extend_schema(
         summary="The share links of a portfolio",
