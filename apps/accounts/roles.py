@@ -30,6 +30,7 @@ ROLE_PERMISSIONS: dict[str, list[str] | str] = {
         "portfolios.view_portfolioasset",
         "portfolios.view_optimizationrun",
         "portfolios.view_backtestrun",
+        "portfolios.view_portfolioshare",
         # News headlines: analysts read them (they arrive by import, API or feed, scored on arrival).
         "predictions.view_newsitem",
         # Forecasts: analysts review model versions (approve, retire, re-run a backtest); issued

@@ -6,6 +6,7 @@ answers 404 to another user *before* anything else (even before "method not allo
 - API: ``OwnedPortfolioMixin`` first in the bases of an ``APIView`` whose URL has ``portfolio_id``:
   ``self.portfolio`` is the user's own portfolio, looked up in ``initial()`` (before DRF picks the
   handler for the method).
+- Share links (public, no login): ``public_headers`` on every answer of their pages and API.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 
 from apps.portfolios.selectors import get_portfolio_for_user
+from quantumvest.middleware import NO_STORE
 
 
 def portfolio_view(*methods: str) -> Callable:
@@ -38,3 +40,12 @@ class OwnedPortfolioMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.portfolio = get_portfolio_for_user(request.user, kwargs["portfolio_id"])
+
+
+def public_headers(response: HttpResponse) -> HttpResponse:
+    """What every public face of a share link sends: kept out of search engines and shared caches,
+    and the token (in the URL) never passed on as a Referer to the sites the page links to."""
+    response["Cache-Control"] = NO_STORE
+    response["X-Robots-Tag"] = "noindex, nofollow, noarchive"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

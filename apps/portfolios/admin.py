@@ -1,6 +1,7 @@
 """Admin of users' portfolios, lots, optimisation runs and backtests: searchable, read-only for
 analysts (view permission only, see apps/accounts/roles.py). Saves of portfolios and lots by admins
-go through the same services as every other face; runs are results and are never edited."""
+go through the same services as every other face; runs are results and are never edited; share
+links are listed and read (only a digest of their token is stored, so the admin cannot open them)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.db.models import Count
 from django.http import HttpRequest
 
 from apps.portfolios import services
-from apps.portfolios.models import BacktestRun, OptimizationRun, Portfolio, PortfolioAsset
+from apps.portfolios.models import BacktestRun, OptimizationRun, Portfolio, PortfolioAsset, PortfolioShare
 
 
 class LotInline(admin.TabularInline):
@@ -26,9 +27,6 @@ class LotInline(admin.TabularInline):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -125,3 +123,31 @@ class OptimizationRunAdmin(RunAdmin):
 @admin.register(BacktestRun)
 class BacktestRunAdmin(RunAdmin):
     list_display = ("id", "portfolio", "owner", "state", "created_at")
+
+
+@admin.register(PortfolioShare)
+class PortfolioShareAdmin(admin.ModelAdmin):
+    """Share links for reading: created and revoked by their owner only (the services check it).
+    Deletable by admins like runs (deleting a portfolio deletes its links; a deleted link is 404)."""
+
+    list_display = ("token_hint", "portfolio", "owner", "include_quantities", "active", "created_at", "revoked_at")
+    list_filter = ("include_quantities", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("token_hint", "portfolio__name", "portfolio__user__email", "id")
+    list_select_related = ("portfolio__user",)
+    fields = ("id", "portfolio", "token_hint", "include_quantities", "created_by", "created_at", "revoked_at")
+    readonly_fields = fields
+    date_hierarchy = "created_at"
+
+    @admin.display(description="owner", ordering="portfolio__user__email")
+    def owner(self, obj: PortfolioShare) -> str:
+        return obj.portfolio.user.email
+
+    @admin.display(description="active", boolean=True, ordering="revoked_at")
+    def active(self, obj: PortfolioShare) -> bool:
+        return obj.is_active
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

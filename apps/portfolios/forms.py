@@ -121,3 +121,11 @@ class OptimizeForm(forms.Form):
         initial["run_backtest"] = backtest is not None
         initial.update(backtest or {})
         return initial if inputs else {}
+
+
+class ShareForm(forms.Form):
+    include_quantities = forms.BooleanField(
+        required=False,
+        label="Show quantities",
+        help_text="The number of units held of each asset; with the public closes it gives each holding's value.",
+    )

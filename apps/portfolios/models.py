@@ -10,6 +10,7 @@ services enforce it, and every face goes through them.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from decimal import Decimal
 
@@ -158,3 +159,62 @@ class BacktestRun(Job):
 
     def __str__(self) -> str:
         return f"Backtest for {self.portfolio_id} ({self.state})"
+
+
+class PortfolioShareQuerySet(models.QuerySet["PortfolioShare"]):
+    def active(self) -> PortfolioShareQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class PortfolioShare(models.Model):
+    """A read-only public link to a portfolio's performance, until it is revoked.
+
+    Only a SHA-256 digest of the link's token is stored (``token_hash``): the link is a bearer
+    credential, so whoever reads the database (a backup, an analyst in the admin) cannot open
+    shared portfolios with it. The owner sees the full link once, when it is created; ``token_hint``
+    (its first characters) tells links apart afterwards. A portfolio may have several links (with
+    and without quantities, one per audience), each revoked on its own.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="shares")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_hint = models.CharField(max_length=8, editable=False, help_text="The first characters of the token.")
+    include_quantities = models.BooleanField(
+        default=False, help_text="Show the units held of each asset (and so their market values)."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", editable=False
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PortfolioShareQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        verbose_name = "portfolio share link"
+        constraints = [
+            models.CheckConstraint(
+                # A pattern of the digest column, not a secret.
+                condition=models.Q(token_hash__regex=r"^[0-9a-f]{64}$"),  # noqa: S106
+                name="portfolios_share_token_hash_sha256",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(revoked_at__isnull=True) | models.Q(revoked_at__gte=models.F("created_at")),
+                name="portfolios_share_revoked_after_created",
+            ),
+        ]
+        indexes = [models.Index(fields=["portfolio", "-created_at"], name="portfolios_share_recent")]
+
+    def __str__(self) -> str:
+        return f"Share {self.token_hint}… of {self.portfolio_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @staticmethod
+    def digest(token: str) -> str:
+        """The stored form of a link's token (hex SHA-256): equality on it finds the link."""
+        return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()

@@ -57,6 +57,10 @@ class Performance:
     value: pd.Series  # portfolio value per day
     benchmark_value: pd.Series  # the same purchases made in the benchmark instead
     notes: list[str] = field(default_factory=list)
+    # The chained daily returns r_t and the benchmark's own daily returns (from its prices): the
+    # time-weighted path, which shows performance without the money put in.
+    returns: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    benchmark_returns: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
 
     def figure(self, key: str) -> Figure:
         return next(f for f in self.figures if f.key == key)
@@ -346,4 +350,6 @@ def compute(
         value=value,
         benchmark_value=bench_value,
         notes=notes,
+        returns=returns,
+        benchmark_returns=bench_returns,
     )

@@ -16,10 +16,11 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
+from apps.assets.market import market_date
 from apps.assets.models import Asset, AssetType, PriceBar
 from apps.assets.selectors import close_frame, close_series
 from apps.portfolios import performance
-from apps.portfolios.models import BacktestRun, OptimizationRun, Portfolio, PortfolioAsset
+from apps.portfolios.models import BacktestRun, OptimizationRun, Portfolio, PortfolioAsset, PortfolioShare
 
 DEFAULT_BENCHMARK = "SPY"
 
@@ -324,3 +325,113 @@ def get_backtest_for_user(user, job_id) -> BacktestRun:
 
 def latest_run(portfolio: Portfolio) -> OptimizationRun | None:
     return portfolio.optimization_runs.order_by("-created_at").first()
+
+
+# --- Share links ---------------------------------------------------------------------------------
+
+
+def shares_of(portfolio: Portfolio) -> QuerySet[PortfolioShare]:
+    """Every link of the portfolio, revoked ones included, newest first."""
+    return portfolio.shares.order_by("-created_at", "id")
+
+
+def active_shares_of(portfolio: Portfolio) -> QuerySet[PortfolioShare]:
+    return shares_of(portfolio).filter(revoked_at__isnull=True)
+
+
+def get_share_for_user(user, portfolio_id, share_id) -> PortfolioShare:
+    """The link ``share_id`` of the user's portfolio ``portfolio_id``; ``Http404`` otherwise."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404("No such link.")
+    try:
+        return PortfolioShare.objects.select_related("portfolio").get(
+            pk=_as_uuid(share_id), portfolio_id=_as_uuid(portfolio_id), portfolio__user=user
+        )
+    except PortfolioShare.DoesNotExist as exc:
+        raise Http404("No such link.") from exc
+
+
+def get_shared_portfolio(token: str) -> PortfolioShare:
+    """The active link whose token is ``token``, with its portfolio.
+
+    An unknown and a revoked token raise the same ``Http404`` after the same single query (an
+    equality lookup on the token's digest), so neither the answer nor its timing tells them apart.
+    """
+    try:
+        return PortfolioShare.objects.select_related("portfolio").get(
+            token_hash=PortfolioShare.digest(token), revoked_at__isnull=True
+        )
+    except PortfolioShare.DoesNotExist as exc:
+        raise Http404("No such shared portfolio.") from exc
+
+
+def _growth(returns, index) -> list[float | None]:
+    """100 × Π(1 + r) along ``index``; a day without a return keeps the previous level."""
+    if returns.empty:
+        return [None] * len(index)
+    path = (1.0 + returns.reindex(index).fillna(0.0)).cumprod() * 100.0
+    return [round(float(level), 4) for level in path.to_numpy()]
+
+
+def shared_report(share: PortfolioShare, *, benchmark: str = DEFAULT_BENCHMARK) -> dict:
+    """What a share link shows: returns, risk figures, the growth of 100 and weights.
+
+    Computed by ``performance_report``'s code, and stripped of everything that is not a ratio:
+    no purchase price, amount paid, lot, lot date or money value is in it. Quantities (and the
+    market values they imply at public closes) only when the owner chose ``include_quantities``.
+    The owner's identity is never part of it.
+    """
+    portfolio = share.portfolio
+    book = holdings(portfolio)
+    perf = portfolio_performance(portfolio, benchmark=benchmark, positions=book)
+    dates = perf.returns.index
+    show = share.include_quantities
+    positions = [
+        {
+            "symbol": p.asset.id,
+            "name": p.asset.name,
+            "type": p.asset.type,
+            "type_label": AssetType(p.asset.type).label,
+            "weight": None if p.weight is None else float(p.weight),
+            "price": p.price,
+            "price_date": p.price_date,
+            "quantity": p.quantity if show else None,
+            "market_value": p.market_value if show else None,
+        }
+        for p in book.positions
+    ]
+    by_type: dict[str, float] = defaultdict(float)
+    for position in positions:
+        if position["weight"] is not None:
+            by_type[position["type_label"]] += position["weight"]
+    notes = list(perf.notes)
+    if book.unpriced:
+        notes.append(f"No price yet for {', '.join(book.unpriced)}: left out of the weights.")
+    if book.currency_mismatch:
+        notes.append(
+            f"{', '.join(book.currency_mismatch)} priced in another currency than {portfolio.base_currency}; "
+            "weights are computed without FX conversion."
+        )
+    return {
+        "name": portfolio.name,
+        "base_currency": portfolio.base_currency,
+        "include_quantities": show,
+        "as_of": perf.end,
+        "market_date": market_date(),
+        "start": perf.start,
+        "end": perf.end,
+        "benchmark": benchmark,
+        "periods_per_year": perf.periods_per_year,
+        "risk_free_rate": perf.risk_free_rate,
+        "figures": [figure for figure in perf.figures if figure.unit != "money"],
+        "positions": positions,
+        "allocation_by_type": [{"type": name, "weight": weight} for name, weight in sorted(by_type.items())],
+        "market_value": book.market_value if show else None,
+        "growth": [
+            {"date": when.date(), "portfolio": value, "benchmark": bench}
+            for when, value, bench in zip(
+                dates, _growth(perf.returns, dates), _growth(perf.benchmark_returns, dates), strict=True
+            )
+        ],
+        "notes": notes,
+    }

@@ -7,6 +7,7 @@ user's portfolio.
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from decimal import Decimal
 
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from apps.assets.models import Asset
 from apps.portfolios import holdings_csv, selectors
-from apps.portfolios.models import Portfolio, PortfolioAsset
+from apps.portfolios.models import Portfolio, PortfolioAsset, PortfolioShare
 from quantumvest.errors import Conflict, NotFound, ValidationFailed
 
 NAME_TAKEN = "You already have a portfolio with this name."
@@ -198,3 +199,57 @@ def export_holdings(*, portfolio: Portfolio) -> str:
     """The portfolio's lots as CSV text that ``import_holdings`` reads back; formula-safe."""
     rows = selectors.lots_of(portfolio).values_list("asset_id", "quantity", "purchase_price", "purchase_date")
     return holdings_csv.export(rows)
+
+
+# --- Share links -----------------------------------------------------------------------------------
+
+# Active links per portfolio: enough for one per audience, few enough that a script cannot mint
+# an unbounded number of public pages.
+MAX_ACTIVE_SHARES = 20
+# 32 random bytes: 43 URL-safe characters, 256 bits that nobody guesses.
+SHARE_TOKEN_BYTES = 32
+SHARE_HINT_LENGTH = 6
+
+
+def _check_owner(portfolio: Portfolio, by) -> None:
+    # Another user is told "not found", exactly like every other face of a portfolio.
+    if not getattr(by, "is_authenticated", False) or portfolio.user_id != by.pk:
+        raise NotFound("No such portfolio.")
+
+
+@transaction.atomic
+def create_share(*, portfolio: Portfolio, by, include_quantities: bool = False) -> tuple[PortfolioShare, str]:
+    """A new public read-only link to the portfolio's performance, for its owner ``by``.
+
+    Returns the share and its token: the token is not stored (only its digest) and cannot be
+    shown again. Raises ``NotFound`` when ``by`` does not own the portfolio and ``Conflict``
+    (code ``too_many_shares``) when the portfolio already has ``MAX_ACTIVE_SHARES`` active links.
+    """
+    _check_owner(portfolio, by)
+    # Lock the portfolio so that two concurrent requests cannot both pass the limit.
+    Portfolio.objects.select_for_update().filter(pk=portfolio.pk).first()
+    if PortfolioShare.objects.active().filter(portfolio=portfolio).count() >= MAX_ACTIVE_SHARES:
+        message = f"This portfolio already has {MAX_ACTIVE_SHARES} active links; revoke one first."
+        raise Conflict(message, code="too_many_shares")
+    token = secrets.token_urlsafe(SHARE_TOKEN_BYTES)
+    share = PortfolioShare.objects.create(
+        portfolio=portfolio,
+        token_hash=PortfolioShare.digest(token),
+        token_hint=token[:SHARE_HINT_LENGTH],
+        include_quantities=bool(include_quantities),
+        created_by=by,
+    )
+    return share, token
+
+
+@transaction.atomic
+def revoke_share(*, share: PortfolioShare, by) -> PortfolioShare:
+    """Revoke the link for good: from then on it answers 404, like a link that never existed.
+
+    Idempotent (a revoked link keeps its first ``revoked_at``). Raises ``NotFound`` when ``by``
+    does not own the link's portfolio.
+    """
+    _check_owner(share.portfolio, by)
+    PortfolioShare.objects.filter(pk=share.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    share.refresh_from_db(fields=["revoked_at"])
+    return share

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.portfolios import views
+from apps.portfolios import share_views, views
 
 app_name = "portfolios"
 
@@ -18,4 +18,6 @@ urlpatterns = [
     path("<uuid:portfolio_id>/export.csv", views.holdings_export, name="export"),
     path("<uuid:portfolio_id>/optimize/", views.portfolio_optimize, name="optimize"),
     path("<uuid:portfolio_id>/optimize/<uuid:run_id>/", views.optimization_run, name="optimization-run"),
+    path("<uuid:portfolio_id>/shares/", share_views.portfolio_shares, name="shares"),
+    path("<uuid:portfolio_id>/shares/<uuid:share_id>/revoke/", share_views.share_revoke, name="share-revoke"),
 ]

@@ -34,7 +34,7 @@ DETAIL = "portfolios/detail.html"
 
 
 @functools.cache
-def _echarts_file() -> str:
+def echarts_file() -> str:
     """The vendored ECharts build (static/vendor/echarts-<version>.min.js), whatever its version."""
     for folder in settings.STATICFILES_DIRS:
         found = sorted(Path(folder).glob("vendor/echarts-*.min.js"))
@@ -72,7 +72,7 @@ def _detail_context(request: HttpRequest, portfolio: Portfolio, **extra) -> dict
         "portfolio": portfolio,
         # Lot links are built from this prefix: one reverse() instead of three per lot.
         "lots_url": reverse("portfolios:lot-add", args=[portfolio.id]),
-        "echarts_file": _echarts_file(),
+        "echarts_file": echarts_file(),
         "book": book,
         "report": report,
         "charts_json": json.dumps(charts, cls=DjangoJSONEncoder),
@@ -294,7 +294,7 @@ def _optimize_page(
         "form": form,
         "run": run,
         "chart_json": None if chart is None else json.dumps(chart),
-        "echarts_file": _echarts_file(),
+        "echarts_file": echarts_file(),
         "preferences": optimization.RISK_PREFERENCES,
     }
     return render_page(request, OPTIMIZE, partial, context, status=status)

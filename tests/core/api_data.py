@@ -1,7 +1,8 @@
 """Data owned by one user that exercises every API route on its positive path.
 
 Used by the OPTIONS sweep and the schemathesis lane: a priced asset, a portfolio with a lot, an
-optimisation run, a portfolio backtest, a forecast, a forecast job and a tracked transaction.
+optimisation run, a portfolio backtest, a share link of the portfolio, a forecast, a forecast job
+and a tracked transaction.
 """
 
 from __future__ import annotations
@@ -13,11 +14,17 @@ from decimal import Decimal
 from apps.assets.models import Asset
 from apps.onchain.models import TrackedAddress, TrackedTransaction
 from apps.onchain.networks import IN_PROCESS_CHAIN_ID
-from apps.portfolios.models import BacktestRun, OptimizationRun, Portfolio, PortfolioAsset
+from apps.portfolios.models import BacktestRun, OptimizationRun, Portfolio, PortfolioAsset, PortfolioShare
 from apps.predictions.models import ModelVersion, Prediction, PredictionJob
 from tests.assets.factories import AssetFactory, price_history
 from tests.onchain.factories import TokenFactory, TrackedAddressFactory
-from tests.portfolios.factories import BacktestRunFactory, LotFactory, OptimizationRunFactory, PortfolioFactory
+from tests.portfolios.factories import (
+    BacktestRunFactory,
+    LotFactory,
+    OptimizationRunFactory,
+    PortfolioFactory,
+    PortfolioShareFactory,
+)
 
 START = date(2020, 1, 1)
 DAYS = 400
@@ -33,6 +40,7 @@ class OwnedData:
     prediction: Prediction
     job: PredictionJob
     transaction: TrackedTransaction
+    share: PortfolioShare
 
     tracked: TrackedAddress
     tracked_token: TrackedAddress
@@ -50,6 +58,8 @@ class OwnedData:
             "transaction_id": self.transaction.id,
             "address_id": self.tracked.id,
             "address": self.tracked_token.address,
+            "share_id": self.share.id,
+            "token": self.share.token,
         }
 
 
@@ -104,6 +114,7 @@ def owned_data(user, *, symbol: str = "QVA") -> OwnedData:
         transaction=TrackedTransaction.objects.create(
             owner=user, chain_id=IN_PROCESS_CHAIN_ID, tx_hash="0x" + "ab" * 32, status="not_found", final=True
         ),
+        share=PortfolioShareFactory(portfolio=portfolio),
         tracked=TrackedAddressFactory(owner=user, label="Core wallet"),
         tracked_token=TrackedAddressFactory(owner=user, kind="token", address=token.address, token=token),
     )

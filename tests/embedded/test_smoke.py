@@ -266,6 +266,11 @@ def test_every_page_and_api_route_answers_without_a_server_error(world):
     wallet = TrackedAddressFactory(owner=user)
     token = TokenFactory()
     TrackedAddressFactory(owner=user, kind="token", address=token.address, token=token)
+    share = (
+        world["api"]
+        .post(f"/api/v1/portfolios/{portfolio.id}/shares/", {"include_quantities": False}, format="json")
+        .json()
+    )
     ids = {
         "common": {
             "symbol": "SPY",
@@ -290,6 +295,10 @@ def test_every_page_and_api_route_answers_without_a_server_error(world):
             "onchain:address-delete": {"address_id": wallet.pk},
             "onchain-api:address-detail": {"address_id": wallet.pk},
             "onchain-api:token-daily": {"address": token.address},
+            "portfolios:share-revoke": {"share_id": share["id"]},
+            "portfolios-api:share-detail": {"share_id": share["id"]},
+            "shared:portfolio": {"token": share["token"]},
+            "shared-api:portfolio": {"token": share["token"]},
         },
     }
     answered = {}
@@ -315,6 +324,8 @@ def test_every_page_and_api_route_answers_without_a_server_error(world):
         "/track-record/",
         "/onchain/",
         "/api/v1/onchain/status/",
+        f"/shared/{share['token']}/",
+        f"/api/v1/shared/{share['token']}/",
     ):
         assert must in ok, answered
 

@@ -5,7 +5,9 @@ method, and nothing of it changes.
 resolver: every pattern that takes a portfolio, lot or run id (and every pattern of the portfolio
 apps that takes any parameter) is requested by a second user with GET, POST, PUT, PATCH and DELETE.
 A pattern whose parameters this test cannot fill fails the test, so new routes are covered as soon
-as they are added (runs need ``OptimizationRunFactory`` in tests/portfolios/factories.py).
+as they are added (runs need ``OptimizationRunFactory`` in tests/portfolios/factories.py, share
+links ``PortfolioShareFactory``). The public face of share links (namespaces ``shared`` and
+``shared-api``, a token instead of an id) is tested in tests/portfolios/test_share_public.py.
 """
 
 from __future__ import annotations
@@ -17,14 +19,14 @@ import pytest
 from django.test import Client
 from django.urls import get_resolver, reverse
 
-from apps.portfolios.models import Portfolio, PortfolioAsset
+from apps.portfolios.models import Portfolio, PortfolioAsset, PortfolioShare
 from tests.portfolios import factories
 from tests.portfolios.factories import LotFactory, PortfolioFactory, UserFactory
 from tests.url_walk import route_params, walk
 
 pytestmark = pytest.mark.django_db
 
-OWNED_PARAM = re.compile(r"portfolio|lot|run|optimi[sz]ation|backtest|holding", re.IGNORECASE)
+OWNED_PARAM = re.compile(r"portfolio|lot|run|optimi[sz]ation|backtest|holding|share", re.IGNORECASE)
 PORTFOLIO_NAMESPACES = {"portfolios", "portfolios-api"}
 # The admin is staff-only (anyone else is sent to its login page); its access is tested in test_admin.
 SKIPPED_NAMESPACES = {"admin"}
@@ -65,6 +67,9 @@ def owner_objects():
     backtest_factory = getattr(factories, "BacktestRunFactory", None)
     if backtest_factory is not None:
         objects["backtest"] = backtest_factory(portfolio=lot.portfolio)
+    share_factory = getattr(factories, "PortfolioShareFactory", None)
+    if share_factory is not None:
+        objects["share"] = share_factory(portfolio=lot.portfolio)
     return objects
 
 
@@ -73,6 +78,8 @@ def _value_for(param: str, objects: dict):
         return objects["lot"].id
     if "portfolio" in param:
         return objects["portfolio"].id
+    if "share" in param and "share" in objects:
+        return objects["share"].id
     if "backtest" in param and "backtest" in objects:
         return objects["backtest"].id
     if re.search(r"run|optimi[sz]ation|backtest|job", param) and "run" in objects:
@@ -92,6 +99,8 @@ def test_every_route_with_an_owned_id_answers_404_to_another_user(owner_objects)
         "portfolios-api:holding-detail",
         "portfolios-api:holding-import",
         "portfolios-api:performance",
+        "portfolios:share-revoke",
+        "portfolios-api:share-detail",
     } <= names
 
     owner = Client()
@@ -122,6 +131,8 @@ def test_every_route_with_an_owned_id_answers_404_to_another_user(owner_objects)
     assert portfolio.name == owner_objects["portfolio"].name
     assert lot.quantity == Decimal("7") and lot.portfolio_id == portfolio.id
     assert PortfolioAsset.objects.count() == 1 and Portfolio.objects.count() == 1
+    if "share" in owner_objects:
+        assert list(PortfolioShare.objects.values_list("pk", "revoked_at")) == [(owner_objects["share"].pk, None)]
 
 
 def test_lists_show_only_ones_own_portfolios():

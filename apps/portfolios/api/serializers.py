@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from apps.portfolios import optimization
 from apps.portfolios.models import (
@@ -12,6 +13,7 @@ from apps.portfolios.models import (
     OptimizationRun,
     Portfolio,
     PortfolioAsset,
+    PortfolioShare,
 )
 from quantumvest.serializers import Input
 
@@ -249,3 +251,99 @@ class BacktestRunOutput(serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = fields
+
+
+# --- Share links ---------------------------------------------------------------------------------
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON ``true`` or ``false`` only, as the schema says (DRF's BooleanField also takes "0",
+    "yes", 1 ..., which the schema does not allow). For JSON-only views."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+    # DRF reads a boolean missing from a form body as false (an unticked box): here it is missing.
+    default_empty_html = empty
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid")
+
+
+class ShareInput(Input):
+    include_quantities = StrictBooleanField(
+        help_text="Required, so that revealing quantities is always a choice: true shows the units held of "
+        "each asset (and so, at public closes, each holding's market value); false shows ratios only.",
+    )
+
+
+class ShareOutput(serializers.ModelSerializer):
+    portfolio = serializers.UUIDField(source="portfolio_id", read_only=True)
+    active = serializers.BooleanField(source="is_active", read_only=True)
+
+    class Meta:
+        model = PortfolioShare
+        fields = ["id", "portfolio", "token_hint", "include_quantities", "active", "created_at", "revoked_at"]
+        read_only_fields = fields
+
+
+class ShareCreatedOutput(ShareOutput):
+    token = serializers.CharField(read_only=True, help_text="Shown once: only its digest is stored.")
+    url = serializers.URLField(read_only=True, help_text="The public page (HTML) of the link.")
+    api_url = serializers.URLField(read_only=True, help_text="The same figures as JSON.")
+
+    class Meta(ShareOutput.Meta):
+        fields = [*ShareOutput.Meta.fields, "token", "url", "api_url"]
+        read_only_fields = fields
+
+
+class SharedPositionOutput(serializers.Serializer):
+    symbol = serializers.CharField()
+    name = serializers.CharField()
+    type = serializers.CharField()
+    weight = serializers.FloatField(allow_null=True, help_text="Share of the priced market value (0.25 = 25 %).")
+    price = serializers.DecimalField(
+        max_digits=20, decimal_places=MONEY_PLACES, allow_null=True, help_text="The asset's latest close."
+    )
+    price_date = serializers.DateField(allow_null=True)
+    quantity = serializers.DecimalField(
+        max_digits=36, decimal_places=QUANTITY_PLACES, allow_null=True, help_text="null unless the owner shows it."
+    )
+    market_value = serializers.DecimalField(
+        max_digits=48,
+        decimal_places=8,
+        allow_null=True,
+        help_text="quantity × price; null unless quantities are shown.",
+    )
+
+
+class SharedTypeWeightOutput(serializers.Serializer):
+    type = serializers.CharField()
+    weight = serializers.FloatField()
+
+
+class SharedGrowthPointOutput(serializers.Serializer):
+    date = serializers.DateField()
+    portfolio = serializers.FloatField(allow_null=True, help_text="100 × Π(1 + r_t): the time-weighted path.")
+    benchmark = serializers.FloatField(allow_null=True, help_text="The benchmark's close path on the same scale.")
+
+
+class SharedPortfolioOutput(serializers.Serializer):
+    name = serializers.CharField()
+    base_currency = serializers.CharField()
+    include_quantities = serializers.BooleanField()
+    as_of = serializers.DateField(allow_null=True, help_text="The latest close of the holdings: figures are as of it.")
+    market_date = serializers.DateField(help_text="The latest market date the product's data has reached.")
+    start = serializers.DateField(allow_null=True, help_text="The first purchase: the performance period starts here.")
+    end = serializers.DateField(allow_null=True)
+    benchmark = serializers.CharField()
+    periods_per_year = serializers.IntegerField()
+    risk_free_rate = serializers.FloatField()
+    figures = FigureOutput(many=True)
+    positions = SharedPositionOutput(many=True)
+    allocation_by_type = SharedTypeWeightOutput(many=True)
+    market_value = serializers.DecimalField(
+        max_digits=48, decimal_places=8, allow_null=True, help_text="null unless quantities are shown."
+    )
+    growth = SharedGrowthPointOutput(many=True)
+    notes = serializers.ListField(child=serializers.CharField())

@@ -7,13 +7,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from apps.portfolios import holdings_csv, optimization_services, selectors, services
-from apps.portfolios.access import OwnedPortfolioMixin
+from apps.portfolios.access import OwnedPortfolioMixin, public_headers
 from apps.portfolios.api import serializers as s
-from apps.portfolios.models import PortfolioAsset
+from apps.portfolios.models import PortfolioAsset, PortfolioShare
 from apps.portfolios.performance import DEFAULT_RISK_FREE_RATE
 from quantumvest.errors import ValidationFailed
 from quantumvest.schema import BROKER_UNAVAILABLE, error_response
@@ -263,3 +264,90 @@ class BacktestRunView(GenericAPIView):
     @extend_schema(summary="One of your backtests (poll this for a queued one)")
     def get(self, request, backtest_id):
         return Response(s.BacktestRunOutput(self.backtest).data)
+
+
+# --- Share links ---------------------------------------------------------------------------------
+
+SHARE_LIMIT = error_response(
+    f"The portfolio already has {services.MAX_ACTIVE_SHARES} active links (code `too_many_shares`)."
+)
+
+
+class ShareListView(OwnedPortfolioMixin, GenericAPIView):
+    serializer_class = s.ShareOutput
+    queryset = PortfolioShare.objects.none()  # for the schema; shares are read through selectors
+    # JSON only, with include_quantities required: a malformed body must publish nothing.
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        summary="The share links of a portfolio",
+        description="Every link, revoked ones included (`active` false), newest first. The token of a "
+        "link is shown only once, in the answer to the POST that created it.",
+        responses=s.ShareOutput(many=True),
+    )
+    def get(self, request, portfolio_id):
+        page = self.paginate_queryset(selectors.shares_of(self.portfolio))
+        return self.get_paginated_response(s.ShareOutput(page, many=True).data)
+
+    @extend_schema(
+        summary="Publish a read-only link to the portfolio's performance",
+        description="Anyone with `url` (or `api_url`) sees, without logging in, the portfolio's name, the "
+        "date of its first purchase, its returns and risk figures, the time-weighted growth of 100 "
+        "against the benchmark, the assets held with their weights and latest closes, and nothing "
+        "else: no purchase price, amount paid, lot or owner. With `include_quantities` also the units "
+        "of each asset and, at the public closes, each holding's and the total market value. The "
+        "`token` is returned once: only its digest is stored.",
+        request=s.ShareInput,
+        responses={201: s.ShareCreatedOutput, 409: SHARE_LIMIT},
+    )
+    def post(self, request, portfolio_id):
+        data = s.ShareInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        share, token = services.create_share(portfolio=self.portfolio, by=request.user, **data.validated_data)
+        share.token = token
+        share.url = reverse("shared:portfolio", args=[token], request=request)
+        share.api_url = reverse("shared-api:portfolio", args=[token], request=request)
+        return Response(s.ShareCreatedOutput(share).data, status=status.HTTP_201_CREATED)
+
+
+class ShareDetailView(OwnedPortfolioMixin, GenericAPIView):
+    serializer_class = s.ShareOutput
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.share = selectors.get_share_for_user(request.user, self.portfolio.id, kwargs["share_id"])
+
+    @extend_schema(
+        summary="Revoke a share link",
+        description="From then on the link answers 404, like one that never existed. Revoking a "
+        "revoked link changes nothing (204).",
+        responses={204: None},
+    )
+    def delete(self, request, portfolio_id, share_id):
+        services.revoke_share(share=self.share, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SharedPortfolioView(GenericAPIView):
+    """The figures of a share link's public page, as JSON (no login)."""
+
+    serializer_class = s.SharedPortfolioOutput
+    permission_classes = [AllowAny]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Before DRF picks the handler: an unknown or revoked token is 404 whatever the method.
+        self.share = selectors.get_shared_portfolio(kwargs["token"])
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        return public_headers(super().finalize_response(request, response, *args, **kwargs))
+
+    @extend_schema(
+        summary="A shared portfolio's performance (public, read-only)",
+        description="No login. Ratios only (returns, risk figures, weights, the time-weighted growth "
+        "of 100) unless the owner chose to show quantities (`include_quantities`): then `quantity` "
+        "and `market_value` per position and the total `market_value`. An unknown or revoked token "
+        "answers 404.",
+    )
+    def get(self, request, token):
+        return Response(s.SharedPortfolioOutput(selectors.shared_report(self.share)).data)
