@@ -54,8 +54,9 @@ TRACK_RECORD = {
     "predictions:track-record",
     "predictions:asset-track-record",
 }
-# The read-only portfolio share link (issue 10, item 5) goes here when it is merged.
-SHARE_LINKS: set[str] = set()
+# The read-only portfolio share link (issue 10, item 5): its page and JSON answer anyone holding a
+# live token (an unknown or revoked token is a 404); managing links stays the owner's.
+SHARE_LINKS = {"shared:portfolio", "shared-api:portfolio"}
 PUBLIC = SIGN_IN_AND_RECOVERY | OPERATIONS | API_DOCUMENTATION | TRACK_RECORD | SHARE_LINKS
 
 ANY_UUID = str(uuid.UUID(int=1))
@@ -67,6 +68,7 @@ VALUES = {
     "lot_id": ANY_UUID,
     "run_id": ANY_UUID,
     "backtest_id": ANY_UUID,
+    "share_id": ANY_UUID,
     "address_id": 1,
     "transaction_id": 1,
     "address": "0x" + "ab" * 20,
