@@ -14,9 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.assets.market import latest_bar_date, latest_bar_dates
 from apps.assets.models import Asset
 from apps.portfolios import holdings_csv, selectors
-from apps.portfolios.models import Portfolio, PortfolioAsset
+from apps.portfolios.models import Portfolio, PortfolioAsset, after_last_price
 from quantumvest.errors import Conflict, NotFound, ValidationFailed
 
 NAME_TAKEN = "You already have a portfolio with this name."
@@ -94,6 +95,10 @@ def _validate_lot(lot: PortfolioAsset, symbol_error: str | None) -> None:
     except ValidationError as exc:
         for name, messages in _fields(exc).items():
             fields.setdefault(name, []).extend(messages)
+    if lot.asset_id and lot.purchase_date and "purchase_date" not in fields:
+        last = latest_bar_date(lot.asset_id)
+        if last is not None and lot.purchase_date > last:
+            fields["purchase_date"] = [after_last_price(lot.asset_id, last)]
     if fields:
         first = next(iter(fields.values()))[0]
         raise ValidationFailed(first, fields=fields)
@@ -104,7 +109,8 @@ def add_lot(
     *, portfolio: Portfolio, symbol: str, quantity: Decimal, purchase_price: Decimal, purchase_date: date
 ) -> PortfolioAsset:
     """Record a purchase. Raises ``ValidationFailed`` with every field error at once: an unknown
-    symbol, a non-positive quantity or price, too many digits, a purchase date in the future."""
+    symbol, a non-positive quantity or price, too many digits, a purchase date in the future or
+    after the asset's last price (it could not be valued; an asset without prices yet is allowed)."""
     asset, symbol_error = _asset(symbol)
     lot = PortfolioAsset(
         portfolio=portfolio,
@@ -163,8 +169,14 @@ def delete_lot(*, lot: PortfolioAsset) -> None:
 
 
 def preview_holdings_import(*, text: str) -> holdings_csv.ParsedHoldings:
-    """Parse and check a holdings CSV without writing anything."""
-    return holdings_csv.parse(text, known_symbols=selectors.existing_symbols, today=timezone.localdate())
+    """Parse and check a holdings CSV without writing anything: the same rules as ``add_lot``
+    (a purchase date after the asset's last price is a row error naming that date)."""
+    return holdings_csv.parse(
+        text,
+        known_symbols=selectors.existing_symbols,
+        today=timezone.localdate(),
+        last_price_dates=latest_bar_dates,
+    )
 
 
 @transaction.atomic
