@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from apps.assets.market import market_date
 from apps.assets.models import AssetType
 from apps.assets.selectors import close_series
 from apps.onchain.services.verification import notarisations
@@ -20,6 +21,7 @@ from quantumvest import jobs
 from quantumvest.errors import DomainError
 
 HISTORY_BARS = 250
+SENTIMENT_DAYS = 30
 
 
 def _chart_data(asset, predictions) -> dict:
@@ -122,9 +124,12 @@ def track_record(request: HttpRequest, symbol: str | None = None) -> HttpRespons
 def sentiment_panel(request: HttpRequest, symbol: str) -> HttpResponse:
     """News sentiment of an asset: daily mean headline score and the latest headlines."""
     asset = selectors.get_asset(symbol)
+    until = market_date()  # "the last 30 days" of the data, not of the wall clock
     context = {
         "asset": asset,
-        "days": news.daily_sentiment(symbol=asset.pk, days=30),
+        "window": SENTIMENT_DAYS,
+        "until": until,
+        "days": news.daily_sentiment(symbol=asset.pk, days=SENTIMENT_DAYS, until=until),
         "headlines": news.recent_news(symbol=asset.pk, limit=8),
         "scorer": measured_accuracy(),
     }
