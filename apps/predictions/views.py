@@ -24,8 +24,7 @@ HISTORY_BARS = 250
 SENTIMENT_DAYS = 30
 
 
-def _chart_data(asset, predictions) -> dict:
-    history = close_series(asset.id).iloc[-HISTORY_BARS:]
+def _chart_data(asset, predictions, history) -> dict:
     fan = [
         {
             "date": p.target_date.isoformat(),
@@ -48,25 +47,36 @@ def _chart_data(asset, predictions) -> dict:
     }
 
 
+def _panel_row(prediction, realised: dict) -> dict:
+    """One timeframe of the panel: the forecast, the model that served it, and what its interval
+    and skill claims rest on (measured coverage with its n, backtested and matured)."""
+    summary = prediction.model_version.selection_summary(prediction.timeframe)
+    return {
+        "prediction": prediction,
+        "model": selectors.MODEL_DESCRIPTIONS.get(prediction.model_name, ""),
+        "skill": selectors.skill_in_words(summary),
+        "skill_short": selectors.skill_short(summary),
+        "backtest": selectors.backtest_coverage(summary),
+        "live": realised.get((prediction.timeframe, "live")),
+        "replayed": realised.get((prediction.timeframe, "replayed")),
+    }
+
+
 def _panel_context(request: HttpRequest, asset) -> dict:
     predictions = selectors.latest_predictions(asset)
-    rows = [
-        {
-            "prediction": p,
-            "skill": selectors.skill_in_words(p.model_version.selection_summary(p.timeframe)),
-            "skill_short": selectors.skill_short(p.model_version.selection_summary(p.timeframe)),
-        }
-        for p in predictions
-    ]
+    history = close_series(asset.id).iloc[-HISTORY_BARS:]
+    realised = selectors.realised_coverage(asset) if predictions else {}
     pending = (
         PredictionJob.objects.filter(user=request.user, asset=asset).exclude(state__in=jobs.FINISHED_STATES).first()
     )
     return {
         "asset": asset,
-        "rows": rows,
+        "rows": [_panel_row(p, realised) for p in predictions],
         "version": predictions[0].model_version if predictions else None,
+        # The asset's own market date: how old the forecast is counts from it, not from the clock.
+        "last_price_date": history.index[-1].date() if len(history) else None,
         # In an attribute, not json_script: htmx drops <script> elements from swapped fragments.
-        "chart_json": json.dumps(_chart_data(asset, predictions)),
+        "chart_json": json.dumps(_chart_data(asset, predictions, history)),
         "notary": notarisations(predictions),
         "is_crypto": asset.type == AssetType.CRYPTO,
         "job": pending,
