@@ -132,3 +132,10 @@ def test_the_schema_documents_the_market_endpoint_as_public():
     assert "401" not in operation["responses"]
     component = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     assert set(schema["components"]["schemas"][component]["properties"]) == {"market_date", "from_prices"}
+
+
+def test_the_asset_list_dates_the_closes_that_end_before_the_market_date(browser, two_markets):
+    html = browser.get(reverse("assets:list")).content.decode()
+
+    assert ">on 2018-04-11</span>" in html
+    assert ">on 2019-12-31</span>" not in html

@@ -195,3 +195,14 @@ def test_the_import_page_lists_the_line_error_and_keeps_the_text(browser, aapl, 
     assert response.status_code == 422
     assert "prices end on 2018-04-11" in html and "2021-07-01" in html
     assert not portfolio.lots.exists()
+
+
+def test_the_portfolio_page_shows_the_market_date_and_which_closes_end_before_it(browser, aapl, portfolio):
+    price_history(AssetFactory(id="SPY"), [320, 321], start=date(2019, 12, 30))  # the market date: 2019-12-31
+    LotFactory(portfolio=portfolio, asset=aapl, purchase_date=date(2018, 4, 9))
+
+    html = " ".join(browser.get(f"/portfolios/{portfolio.id}/").content.decode().split())
+
+    assert "market data as of 2019-12-31, and a close dated earlier is that asset's last price" in html
+    assert "2018-04-11 (its last)" in html
+    assert "to 2018-04-11 (market data as of 2019-12-31)" in html
