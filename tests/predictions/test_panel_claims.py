@@ -146,6 +146,7 @@ def test_live_forecasts_carry_no_replay_label(logged_in, aapl, version):
     html = _panel(logged_in)
 
     assert 'id="forecast-replayed"' not in html and "replayed</span>" not in html
+    assert html.count("none of its forecasts has matured yet") == 2
 
 
 def test_a_forecast_older_than_the_assets_prices_says_so(logged_in, aapl, version):
