@@ -81,6 +81,13 @@ def _asset(symbol: str) -> tuple[Asset | None, str | None]:
     return asset, None
 
 
+def purchase_date_error(*, asset_id: str, purchase_date: date) -> str | None:
+    """Why a purchase of the asset on that date cannot be valued (it is after the asset's last
+    price), or None. An asset without prices yet has nothing to compare with: None."""
+    last = latest_bar_date(asset_id)
+    return after_last_price(asset_id, last) if last is not None and purchase_date > last else None
+
+
 def _validate_lot(lot: PortfolioAsset, symbol_error: str | None) -> None:
     """Every problem of the lot at once, as field errors; ``ValidationFailed`` when there is one."""
     fields: dict[str, list[str]] = {}
@@ -96,9 +103,9 @@ def _validate_lot(lot: PortfolioAsset, symbol_error: str | None) -> None:
         for name, messages in _fields(exc).items():
             fields.setdefault(name, []).extend(messages)
     if lot.asset_id and lot.purchase_date and "purchase_date" not in fields:
-        last = latest_bar_date(lot.asset_id)
-        if last is not None and lot.purchase_date > last:
-            fields["purchase_date"] = [after_last_price(lot.asset_id, last)]
+        error = purchase_date_error(asset_id=lot.asset_id, purchase_date=lot.purchase_date)
+        if error:
+            fields["purchase_date"] = [error]
     if fields:
         first = next(iter(fields.values()))[0]
         raise ValidationFailed(first, fields=fields)

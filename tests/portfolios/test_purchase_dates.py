@@ -206,3 +206,25 @@ def test_the_portfolio_page_shows_the_market_date_and_which_closes_end_before_it
     assert "market data as of 2019-12-31, and a close dated earlier is that asset's last price" in html
     assert "2018-04-11 (its last)" in html
     assert "to 2018-04-11 (market data as of 2019-12-31)" in html
+
+
+def test_the_admin_refuses_it_as_a_field_error(aapl, portfolio):
+    from apps.accounts.roles import Role
+
+    admin = Client()
+    admin.force_login(UserFactory(role=Role.ADMIN))
+    lot = LotFactory(portfolio=portfolio, asset=aapl, purchase_date=date(2018, 4, 10))
+    data = {
+        "portfolio": portfolio.id,
+        "asset": "AAPL",
+        "quantity": "3",
+        "purchase_price": "5",
+        "purchase_date": "2019-06-03",
+    }
+
+    response = admin.post(f"/admin/portfolios/portfolioasset/{lot.id}/change/", data)
+
+    assert response.status_code == 200  # the form again, with the error
+    assert "prices end on 2018-04-11" in response.content.decode()
+    lot.refresh_from_db()
+    assert lot.purchase_date == date(2018, 4, 10) and lot.quantity == Decimal(10)
