@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from apps.portfolios.models import MONEY_PLACES, QUANTITY_PLACES, after_last_price
+from apps.portfolios.models import MONEY_PLACES, QUANTITY_PLACES, PortfolioAsset
 
 COLUMNS = ("symbol", "quantity", "purchase_price", "purchase_date")
 MAX_ROWS = 5000
@@ -177,7 +177,9 @@ def parse(
             continue
         last = last_dates.get(values["symbol"])
         if values["purchase_date"] is not None and last is not None and values["purchase_date"] > last:
-            result.errors.append(RowError(line, "purchase_date", after_last_price(values["symbol"], last)))
+            result.errors.append(
+                RowError(line, "purchase_date", PortfolioAsset.after_last_price(values["symbol"], last))
+            )
             continue
         if all(values[name] is not None and values[name] != "" for name in COLUMNS):
             result.rows.append(HoldingRow(line=line, **values))

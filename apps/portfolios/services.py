@@ -17,7 +17,7 @@ from django.utils import timezone
 from apps.assets.market import latest_bar_date, latest_bar_dates
 from apps.assets.models import Asset
 from apps.portfolios import holdings_csv, selectors
-from apps.portfolios.models import Portfolio, PortfolioAsset, after_last_price
+from apps.portfolios.models import Portfolio, PortfolioAsset
 from quantumvest.errors import Conflict, NotFound, ValidationFailed
 
 NAME_TAKEN = "You already have a portfolio with this name."
@@ -85,7 +85,7 @@ def purchase_date_error(*, asset_id: str, purchase_date: date) -> str | None:
     """Why a purchase of the asset on that date cannot be valued (it is after the asset's last
     price), or None. An asset without prices yet has nothing to compare with: None."""
     last = latest_bar_date(asset_id)
-    return after_last_price(asset_id, last) if last is not None and purchase_date > last else None
+    return PortfolioAsset.after_last_price(asset_id, last) if last is not None and purchase_date > last else None
 
 
 def _validate_lot(lot: PortfolioAsset, symbol_error: str | None) -> None:
