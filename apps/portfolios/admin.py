@@ -5,6 +5,7 @@ links are listed and read (only a digest of their token is stored, so the admin 
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.http import HttpRequest
@@ -58,8 +59,26 @@ class PortfolioAdmin(admin.ModelAdmin):
         services.delete_portfolio(portfolio=obj)
 
 
+class LotAdminForm(forms.ModelForm):
+    """The lot's model validation plus the services' purchase-date rule, as a field error (not a 500)."""
+
+    class Meta:
+        model = PortfolioAsset
+        fields = ("portfolio", "asset", "quantity", "purchase_price", "purchase_date")
+
+    def clean(self):
+        data = super().clean()
+        asset, day = data.get("asset"), data.get("purchase_date")
+        if asset is not None and day is not None:
+            error = services.purchase_date_error(asset_id=asset.pk, purchase_date=day)
+            if error:
+                self.add_error("purchase_date", error)
+        return data
+
+
 @admin.register(PortfolioAsset)
 class LotAdmin(admin.ModelAdmin):
+    form = LotAdminForm
     list_display = ("asset", "portfolio", "owner", "quantity", "purchase_price", "purchase_date")
     list_filter = ("asset__type",)
     search_fields = ("asset__id", "asset__name", "portfolio__name", "portfolio__user__email", "id")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from apps.portfolios.models import MONEY_PLACES, QUANTITY_PLACES
+from apps.portfolios.models import MONEY_PLACES, QUANTITY_PLACES, PortfolioAsset
 
 COLUMNS = ("symbol", "quantity", "purchase_price", "purchase_date")
 MAX_ROWS = 5000
@@ -98,10 +98,18 @@ def _date(raw: str, today: date) -> tuple[date | None, str | None]:
     return value, None
 
 
-def parse(text: str, *, known_symbols: Callable[[set[str]], set[str]], today: date) -> ParsedHoldings:
+def parse(
+    text: str,
+    *,
+    known_symbols: Callable[[set[str]], set[str]],
+    today: date,
+    last_price_dates: Callable[[set[str]], dict[str, date]] | None = None,
+) -> ParsedHoldings:
     """Every row of ``text`` checked; ``rows`` holds the valid ones, ``errors`` every problem found.
 
     ``known_symbols`` receives the set of symbols in the file and returns those that exist (one call).
+    ``last_price_dates`` (one call too) returns each known symbol's last price date: a purchase
+    after it is an error of ``purchase_date`` (``add_lot``'s rule; the row is not imported).
     """
     result = ParsedHoldings()
     # Pasted text can carry the byte-order mark of the file it was copied from.
@@ -162,9 +170,16 @@ def parse(text: str, *, known_symbols: Callable[[set[str]], set[str]], today: da
 
     symbols = {values["symbol"] for _, values in pending if values["symbol"]}
     known = known_symbols(symbols) if symbols else set()
+    last_dates = last_price_dates(known) if known and last_price_dates else {}
     for line, values in pending:
         if values["symbol"] and values["symbol"] not in known:
             result.errors.append(RowError(line, "symbol", f"Unknown symbol '{values['symbol'][:20]}'."))
+            continue
+        last = last_dates.get(values["symbol"])
+        if values["purchase_date"] is not None and last is not None and values["purchase_date"] > last:
+            result.errors.append(
+                RowError(line, "purchase_date", PortfolioAsset.after_last_price(values["symbol"], last))
+            )
             continue
         if all(values[name] is not None and values[name] != "" for name in COLUMNS):
             result.rows.append(HoldingRow(line=line, **values))

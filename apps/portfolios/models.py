@@ -5,13 +5,15 @@ display by ``apps.portfolios.selectors``. Money, prices and quantities are Decim
 
 "purchase_date not in the future" cannot be a portable database constraint (a CHECK may not call
 ``now()`` on PostgreSQL, since CHECK expressions must be immutable): ``PortfolioAsset.clean`` and the
-services enforce it, and every face goes through them.
+services enforce it, and every face goes through them. Neither can "not after the asset's last
+price" (it reads the bars): the services enforce it (``PortfolioAsset.after_last_price`` words it for every face).
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -91,6 +93,11 @@ class PortfolioAsset(models.Model):
         super().clean()
         if self.purchase_date and self.purchase_date > timezone.localdate():
             raise ValidationError({"purchase_date": "The purchase date cannot be in the future."})
+
+    @staticmethod
+    def after_last_price(symbol: str, last: date) -> str:
+        """Why a purchase dated after the asset's last price (``last``) is refused: it cannot be valued."""
+        return f"{symbol}'s prices end on {last:%Y-%m-%d}; a purchase after that date cannot be valued."
 
     @property
     def cost(self) -> Decimal:

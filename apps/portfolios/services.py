@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.assets.market import latest_bar_date, latest_bar_dates
 from apps.assets.models import Asset
 from apps.portfolios import holdings_csv, selectors
 from apps.portfolios.models import Portfolio, PortfolioAsset, PortfolioShare
@@ -81,6 +82,13 @@ def _asset(symbol: str) -> tuple[Asset | None, str | None]:
     return asset, None
 
 
+def purchase_date_error(*, asset_id: str, purchase_date: date) -> str | None:
+    """Why a purchase of the asset on that date cannot be valued (it is after the asset's last
+    price), or None. An asset without prices yet has nothing to compare with: None."""
+    last = latest_bar_date(asset_id)
+    return PortfolioAsset.after_last_price(asset_id, last) if last is not None and purchase_date > last else None
+
+
 def _validate_lot(lot: PortfolioAsset, symbol_error: str | None) -> None:
     """Every problem of the lot at once, as field errors; ``ValidationFailed`` when there is one."""
     fields: dict[str, list[str]] = {}
@@ -95,6 +103,10 @@ def _validate_lot(lot: PortfolioAsset, symbol_error: str | None) -> None:
     except ValidationError as exc:
         for name, messages in _fields(exc).items():
             fields.setdefault(name, []).extend(messages)
+    if lot.asset_id and lot.purchase_date and "purchase_date" not in fields:
+        error = purchase_date_error(asset_id=lot.asset_id, purchase_date=lot.purchase_date)
+        if error:
+            fields["purchase_date"] = [error]
     if fields:
         first = next(iter(fields.values()))[0]
         raise ValidationFailed(first, fields=fields)
@@ -105,7 +117,8 @@ def add_lot(
     *, portfolio: Portfolio, symbol: str, quantity: Decimal, purchase_price: Decimal, purchase_date: date
 ) -> PortfolioAsset:
     """Record a purchase. Raises ``ValidationFailed`` with every field error at once: an unknown
-    symbol, a non-positive quantity or price, too many digits, a purchase date in the future."""
+    symbol, a non-positive quantity or price, too many digits, a purchase date in the future or
+    after the asset's last price (it could not be valued; an asset without prices yet is allowed)."""
     asset, symbol_error = _asset(symbol)
     lot = PortfolioAsset(
         portfolio=portfolio,
@@ -164,8 +177,14 @@ def delete_lot(*, lot: PortfolioAsset) -> None:
 
 
 def preview_holdings_import(*, text: str) -> holdings_csv.ParsedHoldings:
-    """Parse and check a holdings CSV without writing anything."""
-    return holdings_csv.parse(text, known_symbols=selectors.existing_symbols, today=timezone.localdate())
+    """Parse and check a holdings CSV without writing anything: the same rules as ``add_lot``
+    (a purchase date after the asset's last price is a row error naming that date)."""
+    return holdings_csv.parse(
+        text,
+        known_symbols=selectors.existing_symbols,
+        today=timezone.localdate(),
+        last_price_dates=latest_bar_dates,
+    )
 
 
 @transaction.atomic

@@ -26,6 +26,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from apps.assets.market import market_date
 from apps.assets.models import Asset
 from apps.predictions.models import NewsItem
 from apps.predictions.sentiment import score_text
@@ -300,8 +301,13 @@ class DailySentiment:
 
 
 def daily_sentiment(*, symbol: str, days: int = 30, until: date | None = None) -> list[DailySentiment]:
-    """Mean headline score per calendar day (UTC) for one asset, oldest first, days with news only."""
-    until = until or timezone.now().date()
+    """Mean headline score per calendar day (UTC) for one asset, oldest first, days with news only.
+
+    The window is the ``days`` calendar days up to and including ``until``, by default the market
+    date (``apps.assets.market``): with prices that end years ago, "the last 30 days" are the 30
+    days the data has reached, not the wall clock's.
+    """
+    until = until or market_date()
     start = datetime.combine(until - timedelta(days=days - 1), datetime.min.time(), tzinfo=UTC)
     end = datetime.combine(until + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     rows = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Avg, Count, Q, QuerySet
 from django.http import Http404
 
 from apps.assets.models import Asset
@@ -77,14 +77,73 @@ def skill_in_words(summary: dict) -> str:
 
 
 def skill_short(summary: dict) -> str:
-    """``skill_in_words`` in a few words, for a table cell."""
+    """``skill_in_words`` in a few words, for a table cell, with the number of forecasts it rests on."""
     metrics = summary.get("metrics") or {}
     rel_mae = metrics.get("rel_mae")
-    if not summary or rel_mae is None or not metrics.get("n_forecasts"):
+    count = metrics.get("n_forecasts")
+    if not summary or rel_mae is None or not count:
         return "not backtested"
     if not summary.get("beats_random_walk") or rel_mae >= 1:
-        return "no edge"
-    return f"{round(100 * (1 - rel_mae))}% smaller error"
+        return f"no edge over {count} backtest forecasts"
+    return f"{round(100 * (1 - rel_mae))}% smaller error over {count} backtest forecasts"
+
+
+MODEL_DESCRIPTIONS = {
+    "naive": "random walk: the last price",
+    "drift": "random walk with drift",
+    "prophet": "Prophet trend model",
+    "sklearn": "gradient boosting on lagged returns",
+}
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How often intervals held the realised price: ``inside`` of ``n`` forecasts (``rate``).
+
+    ``source`` says where it was measured: "backtest" (the walk-forward test of the model version
+    that served the horizon), "live" or "replayed" (matured forecasts of the asset and horizon).
+    ``level`` is the nominal level the intervals promised.
+    """
+
+    source: str
+    n: int
+    rate: float | None
+    level: float | None
+
+    @property
+    def inside(self) -> int | None:
+        return None if self.rate is None else round(self.rate * self.n)
+
+
+def backtest_coverage(summary: dict) -> Coverage | None:
+    """The measured coverage of a horizon's selection (``ModelVersion.selection_summary``), or None
+    when the horizon was not backtested."""
+    metrics = summary.get("metrics") or {}
+    count, rate = metrics.get("n_forecasts"), metrics.get("coverage")
+    if not count or rate is None:
+        return None
+    return Coverage("backtest", int(count), float(rate), metrics.get("level"))
+
+
+def realised_coverage(asset: Asset) -> dict[tuple[str, str], Coverage]:
+    """Coverage of the asset's matured forecasts per (timeframe, "live" or "replayed"), in one query.
+
+    Every scored forecast counts, whichever model version issued it; a pair without matured
+    forecasts is absent.
+    """
+    rows = (
+        Prediction.objects.filter(asset=asset)
+        .scored()
+        .values("timeframe", "replayed")
+        .annotate(n=Count("id"), inside=Count("id", filter=Q(in_interval=True)), level=Avg("level"))
+        .order_by()
+    )
+    return {
+        (row["timeframe"], "replayed" if row["replayed"] else "live"): Coverage(
+            "replayed" if row["replayed"] else "live", row["n"], row["inside"] / row["n"], float(row["level"])
+        )
+        for row in rows
+    }
 
 
 INPUT_NAMES = {"sentiment": "news sentiment", "onchain": "on-chain activity"}

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render, resolve_url
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from apps.assets.market import market_date
 from apps.assets.models import AssetType
 from apps.assets.selectors import close_series
 from apps.onchain.services.verification import notarisations
@@ -20,10 +21,10 @@ from quantumvest import jobs
 from quantumvest.errors import DomainError
 
 HISTORY_BARS = 250
+SENTIMENT_DAYS = 30
 
 
-def _chart_data(asset, predictions) -> dict:
-    history = close_series(asset.id).iloc[-HISTORY_BARS:]
+def _chart_data(asset, predictions, history) -> dict:
     fan = [
         {
             "date": p.target_date.isoformat(),
@@ -46,25 +47,36 @@ def _chart_data(asset, predictions) -> dict:
     }
 
 
+def _panel_row(prediction, realised: dict) -> dict:
+    """One timeframe of the panel: the forecast, the model that served it, and what its interval
+    and skill claims rest on (measured coverage with its n, backtested and matured)."""
+    summary = prediction.model_version.selection_summary(prediction.timeframe)
+    return {
+        "prediction": prediction,
+        "model": selectors.MODEL_DESCRIPTIONS.get(prediction.model_name, ""),
+        "skill": selectors.skill_in_words(summary),
+        "skill_short": selectors.skill_short(summary),
+        "backtest": selectors.backtest_coverage(summary),
+        "live": realised.get((prediction.timeframe, "live")),
+        "replayed": realised.get((prediction.timeframe, "replayed")),
+    }
+
+
 def _panel_context(request: HttpRequest, asset) -> dict:
     predictions = selectors.latest_predictions(asset)
-    rows = [
-        {
-            "prediction": p,
-            "skill": selectors.skill_in_words(p.model_version.selection_summary(p.timeframe)),
-            "skill_short": selectors.skill_short(p.model_version.selection_summary(p.timeframe)),
-        }
-        for p in predictions
-    ]
+    history = close_series(asset.id).iloc[-HISTORY_BARS:]
+    realised = selectors.realised_coverage(asset) if predictions else {}
     pending = (
         PredictionJob.objects.filter(user=request.user, asset=asset).exclude(state__in=jobs.FINISHED_STATES).first()
     )
     return {
         "asset": asset,
-        "rows": rows,
+        "rows": [_panel_row(p, realised) for p in predictions],
         "version": predictions[0].model_version if predictions else None,
+        # The asset's own market date: how old the forecast is counts from it, not from the clock.
+        "last_price_date": history.index[-1].date() if len(history) else None,
         # In an attribute, not json_script: htmx drops <script> elements from swapped fragments.
-        "chart_json": json.dumps(_chart_data(asset, predictions)),
+        "chart_json": json.dumps(_chart_data(asset, predictions, history)),
         "notary": notarisations(predictions),
         "is_crypto": asset.type == AssetType.CRYPTO,
         "job": pending,
@@ -121,9 +133,12 @@ def track_record(request: HttpRequest, symbol: str | None = None) -> HttpRespons
 def sentiment_panel(request: HttpRequest, symbol: str) -> HttpResponse:
     """News sentiment of an asset: daily mean headline score and the latest headlines."""
     asset = selectors.get_asset(symbol)
+    until = market_date()  # "the last 30 days" of the data, not of the wall clock
     context = {
         "asset": asset,
-        "days": news.daily_sentiment(symbol=asset.pk, days=30),
+        "window": SENTIMENT_DAYS,
+        "until": until,
+        "days": news.daily_sentiment(symbol=asset.pk, days=SENTIMENT_DAYS, until=until),
         "headlines": news.recent_news(symbol=asset.pk, limit=8),
         "scorer": measured_accuracy(),
     }

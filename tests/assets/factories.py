@@ -2,7 +2,9 @@
 
 ``PriceBarFactory`` makes a consistent bar (low ≤ open, close ≤ high) one day after the previous
 one of the same factory sequence; pass ``date=`` and prices explicitly when a test needs exact values.
-``price_history(asset, closes, start=...)`` makes a run of daily bars from a list of closes.
+``price_history(asset, closes, start=...)`` makes a run of daily bars from a list of closes and,
+like an import, drops the cached prices and market date (``PriceBarFactory`` does not: tests of the
+cache use it to write a bar behind the cache's back).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from decimal import Decimal
 
 import factory
 
+from apps.assets.cache import invalidate_price_cache
 from apps.assets.models import Asset, AssetType, PriceBar, quantize_price
 
 
@@ -41,11 +44,16 @@ class PriceBarFactory(factory.django.DjangoModelFactory):
 
 
 def price_history(asset: Asset, closes, *, start: date = date(2020, 1, 1)) -> list[PriceBar]:
-    """One bar per calendar day from ``start`` with open = high = low = close (a close-only series)."""
+    """One bar per calendar day from ``start`` with open = high = low = close (a close-only series).
+
+    Like every import, it drops the asset's cached prices and the cached market date afterwards.
+    """
     bars = []
     for offset, value in enumerate(closes):
         price = quantize_price(Decimal(str(value)))
         bars.append(
             PriceBar(asset=asset, date=start + timedelta(days=offset), open=price, high=price, low=price, close=price)
         )
-    return PriceBar.objects.bulk_create(bars)
+    created = PriceBar.objects.bulk_create(bars)
+    invalidate_price_cache([asset.id])
+    return created

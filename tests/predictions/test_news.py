@@ -185,3 +185,41 @@ def test_sentiment_panel_fragment_for_htmx(client, assets):
     assert 'id="sentiment-panel"' in body and "<html" not in body
     assert "held-out labelled headlines" in body
     assert client.get("/predictions/assets/XOM/sentiment/").content.decode().count("<html") == 1
+
+
+def _market_ending_on(day: date) -> None:
+    """Prices (the market date) that end on ``day``, years before the wall clock."""
+    from datetime import timedelta
+
+    from tests.assets.factories import price_history
+
+    price_history(AssetFactory(id="SPY"), [300, 301, 302], start=day - timedelta(days=2))
+
+
+def _headlines_on(*days: str) -> None:
+    rows = "".join(f"{day}T10:00:00Z,Wire,Exxon Mobil cuts dividend,https://n.example/{day},XOM\n" for day in days)
+    news.import_news_csv(content=(CSV_HEADER + rows).encode())
+
+
+@pytest.mark.django_db
+def test_the_sentiment_window_counts_back_from_the_market_date(assets):
+    _market_ending_on(date(2019, 12, 31))
+    # Inside the 30 days to 2019-12-31, before them, and after the market date.
+    _headlines_on("2019-12-02", "2019-12-31", "2019-12-01", "2020-01-15")
+
+    days = news.daily_sentiment(symbol="XOM", days=30)
+
+    assert [d.day for d in days] == [date(2019, 12, 2), date(2019, 12, 31)]
+
+
+@pytest.mark.django_db
+def test_the_sentiment_panel_and_endpoint_show_the_market_dates_window(client, assets):
+    client.force_login(UserFactory())
+    _market_ending_on(date(2019, 12, 31))
+    _headlines_on("2019-12-20")
+
+    html = client.get("/predictions/assets/XOM/sentiment/", HTTP_HX_REQUEST="true").content.decode()
+    api = client.get("/api/v1/assets/XOM/sentiment/").json()
+
+    assert "30 days to the market date, 2019-12-31" in html and "2019-12-20" in html
+    assert [row["day"] for row in api] == ["2019-12-20"]

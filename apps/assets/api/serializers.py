@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.assets.analytics import RETURN_PERIODS
+from apps.assets.market import market_data_date
 from apps.assets.models import Asset
 from apps.assets.selectors import BAR_COLUMNS, Interval
 
@@ -18,14 +22,42 @@ class AssetSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+MARKET_DATE_HELP = (
+    "The market date: the last day market data has reached (the latest bar of any active asset), "
+    'the product\'s "today" for windows, day changes and purchase-date checks; never after today.'
+)
+
+
 class AssetDetailSerializer(AssetSerializer):
     first_date = serializers.DateField(read_only=True, allow_null=True, help_text="Date of the first bar.")
-    last_date = serializers.DateField(read_only=True, allow_null=True, help_text="Date of the last bar.")
+    last_date = serializers.DateField(
+        read_only=True, allow_null=True, help_text="Date of the last bar: this asset's own market date."
+    )
     bar_count = serializers.IntegerField(read_only=True, help_text="Number of daily bars stored.")
+    market_date = serializers.SerializerMethodField(help_text=MARKET_DATE_HELP + " null without any prices.")
 
     class Meta(AssetSerializer.Meta):
-        fields = [*AssetSerializer.Meta.fields, "description", "metadata", "first_date", "last_date", "bar_count"]
+        fields = [
+            *AssetSerializer.Meta.fields,
+            "description",
+            "metadata",
+            "first_date",
+            "last_date",
+            "bar_count",
+            "market_date",
+        ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_market_date(self, asset: Asset) -> date | None:
+        return market_data_date()
+
+
+class MarketSerializer(serializers.Serializer):
+    market_date = serializers.DateField(help_text=MARKET_DATE_HELP + " Today's date when there are no prices.")
+    from_prices = serializers.BooleanField(
+        help_text="false when no prices are stored yet, so that market_date is only the wall-clock date."
+    )
 
 
 class RangeQuerySerializer(serializers.Serializer):

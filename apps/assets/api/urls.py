@@ -5,6 +5,7 @@ from apps.assets.api import importing, views
 app_name = "assets-api"
 
 urlpatterns = [
+    path("market/", views.MarketView.as_view(), name="market"),
     path("assets/", views.AssetListView.as_view(), name="list"),
     path("assets/<str:symbol>/", views.AssetDetailView.as_view(), name="detail"),
     path("assets/<str:symbol>/prices/", views.PricesView.as_view(), name="prices"),

@@ -1,4 +1,5 @@
-"""Read API of assets, prices and stats. Every endpoint needs an authenticated user (any role)."""
+"""Read API of assets, prices and stats. Every endpoint needs an authenticated user (any role), except
+the market date, which is as public as the login page that shows it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.filters import SearchFilter
 from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,6 +20,7 @@ from rest_framework.views import APIView
 from apps.assets import selectors
 from apps.assets.api import serializers
 from apps.assets.cache import cached
+from apps.assets.market import market_data_date, market_date
 from apps.assets.models import AssetType
 from quantumvest.schema import error_response
 
@@ -115,3 +118,13 @@ class StatsView(APIView):
         asset = selectors.get_asset(symbol)
         stats = selectors.asset_stats(asset, **query.validated_data)
         return Response(serializers.StatsSerializer({"symbol": asset.id, **stats.as_dict()}).data)
+
+
+class MarketView(APIView):
+    permission_classes = (AllowAny,)
+
+    @extend_schema(operation_id="market_retrieve", responses={200: serializers.MarketSerializer})
+    def get(self, request: Request) -> Response:
+        """The market date: the day market data has reached, which every price-dependent figure counts from. No login needed."""
+        body = {"market_date": market_date(), "from_prices": market_data_date() is not None}
+        return Response(serializers.MarketSerializer(body).data)

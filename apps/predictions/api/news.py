@@ -143,7 +143,12 @@ class AssetSentimentView(APIView):
                 {"type": "integer", "minimum": 1, "maximum": 365},
                 description="Window in calendar days, 1–365 (default 30).",
             ),
-            OpenApiParameter("until", OpenApiTypes.DATE, description="Last day of the window (default today, UTC)."),
+            OpenApiParameter(
+                "until",
+                OpenApiTypes.DATE,
+                description="Last day of the window (default: the market date, the last day market data has reached;"
+                " see `GET /api/v1/market/`).",
+            ),
         ],
         responses={200: DailySentimentSerializer(many=True)},
     )
