@@ -41,6 +41,8 @@ SIGN_IN_AND_RECOVERY = {
     "admin:logout",
 }
 OPERATIONS = {"healthz", "readyz"}
+# The market date (issue 10): as public as the footer of the login page that shows it.
+MARKET = {"assets-api:market"}
 API_DOCUMENTATION = {"schema", "api-docs"}
 # The public, verifiable track record (issue 10): pages, API, verification of a listed forecast,
 # and the old logged-in addresses, which redirect (301) to the public pages.
@@ -57,7 +59,7 @@ TRACK_RECORD = {
 # The read-only portfolio share link (issue 10, item 5): its page and JSON answer anyone holding a
 # live token (an unknown or revoked token is a 404); managing links stays the owner's.
 SHARE_LINKS = {"shared:portfolio", "shared-api:portfolio"}
-PUBLIC = SIGN_IN_AND_RECOVERY | OPERATIONS | API_DOCUMENTATION | TRACK_RECORD | SHARE_LINKS
+PUBLIC = SIGN_IN_AND_RECOVERY | OPERATIONS | MARKET | API_DOCUMENTATION | TRACK_RECORD | SHARE_LINKS
 
 ANY_UUID = str(uuid.UUID(int=1))
 VALUES = {
