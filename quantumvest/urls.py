@@ -24,6 +24,7 @@ urlpatterns = [
     path("portfolios/", include("apps.portfolios.urls")),
     path("predictions/", include("apps.predictions.urls")),
     path("onchain/", include("apps.onchain.urls")),
+    path("replay/", include("apps.replay.urls")),
     path("", include("apps.accounts.home_urls")),
 ]
 
