@@ -127,6 +127,18 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 3
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Development: the web server reads while a background market replay writes (apps/replay).
+    # WAL lets readers and one writer work at once; a writer waits up to 20 s for another one
+    # (IMMEDIATE takes the write lock at BEGIN, so a waiting transaction never fails half-way
+    # with "database is locked"); synchronous=NORMAL is WAL's safe setting and spares an fsync per commit.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------------

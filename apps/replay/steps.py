@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
 
 from apps.assets.models import Asset
 from apps.predictions import services as predictions
-from apps.predictions.selectors import serving_version
+from apps.predictions.models import ModelVersion, Prediction
 from quantumvest.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -45,36 +47,45 @@ def task_names() -> list[str]:
 
 
 def score(market_day: MarketDay) -> int:
-    return predictions.score_matured_predictions(asset_ids=market_day.symbols)
+    """Score what matured today: only an unscored forecast whose target date has come, of an asset
+    with a bar today, can be (a bar on or after its target date now exists, and did not before)."""
+    maturing = (
+        Prediction.objects.unscored()
+        .filter(asset_id__in=market_day.symbols, target_date__lte=market_day.day)
+        .values_list("asset_id", flat=True)
+        .distinct()
+    )
+    symbols = list(maturing)
+    if not symbols:
+        return 0
+    with transaction.atomic():  # one commit for the day's scores, not one per forecast
+        return predictions.score_matured_predictions(asset_ids=symbols)
 
 
 def issue(market_day: MarketDay) -> int:
     """Forecasts for the assets due today, from the data up to today only; how many were issued.
 
-    Raises ``ReplayLeak`` when the served model version was trained on later prices or a forecast
-    is not as of this day. An asset that cannot be forecast (too little history) is skipped, as
-    the nightly task does.
+    Raises ``ReplayLeak`` (and nothing of the day's forecasts is kept) when a forecast is not as of
+    this day or its model version was trained on later prices. An asset that cannot be forecast
+    (too little history) is skipped, as the nightly task does.
     """
     issued = 0
-    for asset in Asset.objects.active().filter(id__in=market_day.due).order_by("id"):
-        version = serving_version(asset)
-        if version is not None and version.training_end > market_day.day:
-            raise ReplayLeak(
-                f"{asset.id}'s model version {version.pk} was trained on prices up to {version.training_end}, "
-                f"after the replayed day {market_day.day}: its forecasts would see the future."
-            )
-        try:
-            made = predictions.generate_predictions(asset=asset, replayed=True)
-        except DomainError as exc:
-            logger.warning("replay %s: no forecasts for %s: %s", market_day.day, asset.id, exc.detail)
-            continue
-        for prediction in made:
-            if prediction.as_of != market_day.day or prediction.model_version.training_end > prediction.as_of:
+    with transaction.atomic():
+        for asset in Asset.objects.active().filter(id__in=market_day.due).order_by("id"):
+            try:
+                made = predictions.generate_predictions(asset=asset, replayed=True)
+            except DomainError as exc:
+                logger.warning("replay %s: no forecasts for %s: %s", market_day.day, asset.id, exc.detail)
+                continue
+            versions = {prediction.model_version_id for prediction in made}
+            trained_to = ModelVersion.objects.filter(pk__in=versions).aggregate(last=Max("training_end"))["last"]
+            as_of = {prediction.as_of for prediction in made}
+            if as_of != {market_day.day} or trained_to > market_day.day:
                 raise ReplayLeak(
-                    f"A forecast for {asset.id} on {market_day.day} is as of {prediction.as_of} from a version "
-                    f"trained up to {prediction.model_version.training_end}."
+                    f"Forecasts for {asset.id} replayed on {market_day.day} are as of {', '.join(map(str, as_of))} "
+                    f"from a model version trained on prices up to {trained_to}: they would see the future."
                 )
-        issued += len(made)
+            issued += len(made)
     return issued
 
 
@@ -91,6 +102,7 @@ def run_task(name: str):
     """Run a Celery task's body in this process (not through the broker); its exceptions propagate."""
     from quantumvest.celery import app
 
+    app.loader.import_default_modules()  # the tasks modules, as a worker imports them (once)
     return app.tasks[name].apply(throw=True).result
 
 
