@@ -15,6 +15,8 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -178,15 +180,7 @@ def _claim(run: ReplayRun, *, days_total: int) -> None:
 def _replay_days(run: ReplayRun, history: source.History, todo: list[date], on_day: Callable | None) -> Totals:
     totals = Totals()
     began = time.perf_counter()
-    source.ensure_assets(history)
-    stored = dict(
-        PriceBar.objects.filter(asset_id__in=list(history.assets))
-        .values("asset_id")
-        .annotate(last=Max("date"))
-        .values_list("asset_id", "last")
-    )
-    earlier = history.bars_before(todo[0], stored)
-    source.write_bars(earlier)
+    load_history(history, before=todo[0])
     totals.add_time("history", time.perf_counter() - began)
     timings: dict[str, float] = {}
     for day in todo:
@@ -225,3 +219,78 @@ def _finish_day(run: ReplayRun, day: date) -> None:
     if not updated:
         raise Conflict("The replay run was ended while it ran (by the jobs sweeper?); run the replay again to resume.")
     run.current_day, run.days_done, run.progress, run.message = day, done, min(percent, 99), message
+
+
+# --- The demo's replay (``make run`` on an empty database) ----------------------------------------
+
+DEMO_REPLAY_MONTHS = 12
+
+
+def _months_before(day: date, months: int) -> date:
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    for last_day in (day.day, 30, 29, 28):  # 31 March − 1 month is 28/29 February
+        try:
+            return date(year, month, last_day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def demo_plan(history: source.History, months: int = DEMO_REPLAY_MONTHS) -> tuple[date, date]:
+    """The demo's replay on one calendar for every asset: from ``months`` before the earliest last
+    date among the assets to the latest one, so each asset gets at least that many months replayed
+    (the demo: SPY ends 2017-12-29, so everything up to 2016-12-29 is history, 2016-12-30 to
+    2019-12-31 is replayed; BTC-USD gets three years). Returns (first replayed day, last day)."""
+    cut = _months_before(min(history.last_dates.values()), months)
+    later = [day for day in history.days if day > cut]
+    return later[0], history.days[-1]
+
+
+def load_history(history: source.History, *, before: date) -> int:
+    """Store the source's assets and every bar dated before ``before`` not stored yet; how many."""
+    source.ensure_assets(history)
+    stored = dict(
+        PriceBar.objects.filter(asset_id__in=list(history.assets))
+        .values("asset_id")
+        .annotate(last=Max("date"))
+        .values_list("asset_id", "last")
+    )
+    return source.write_bars(history.bars_before(before, stored)).created
+
+
+def is_running() -> bool:
+    """Whether a replay holds this machine's replay lock."""
+    try:
+        with exclusive():
+            return False
+    except ReplayBusy:
+        return True
+
+
+def start_in_background(*, start: date, end: date, issue_every: int = DEFAULT_ISSUE_EVERY) -> int:
+    """Start ``manage.py replay`` as a process of its own (it outlives the caller), its output
+    appended to ``VAR_DIR/replay.log``; returns its process id."""
+    log_path = Path(settings.VAR_DIR) / "replay.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable,
+        str(settings.BASE_DIR / "manage.py"),
+        "replay",
+        "--start",
+        start.isoformat(),
+        "--end",
+        end.isoformat(),
+        "--issue-every",
+        str(issue_every),
+    ]
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(  # noqa: S603  (our own command, no shell)
+            command,
+            cwd=settings.BASE_DIR,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return process.pid
