@@ -76,6 +76,12 @@ class Totals:
         }
 
 
+@dataclass(frozen=True)
+class Outcome:
+    run: ReplayRun
+    totals: Totals | None  # None: nothing was replayed (finished before, or this call failed)
+
+
 def check_arguments(*, start: date, end: date | None, issue_every: int) -> None:
     """Raises ``ValidationFailed`` naming the field: an end before the start, ``issue_every`` < 1."""
     if end is not None and end < start:
@@ -117,9 +123,10 @@ def replay(
     issue_every: int = DEFAULT_ISSUE_EVERY,
     directory: Path | None = None,
     on_day: Callable[[ReplayRun, DayReport], None] | None = None,
-) -> ReplayRun:
-    """Replay the market days from ``start`` to ``end`` (default: the source's last day) and return the run.
+) -> Outcome:
+    """Replay the market days from ``start`` to ``end`` (default: the source's last day).
 
+    Returns the run and what this call did (``totals`` is None when the run was finished before).
     The source's bars before the first day to replay are stored first (those not stored yet), then
     each day in turn. A finished run is returned as it is. The run ends SUCCEEDED, or FAILED with
     the reason (then running it again resumes it). Raises ``ValidationFailed`` for bad arguments,
@@ -129,29 +136,29 @@ def replay(
     check_arguments(start=start, end=end, issue_every=issue_every)
     with exclusive():
         history = source.read_demo_history(directory)
-        end = end or history.days[-1]
-        check_arguments(start=start, end=end, issue_every=issue_every)
-        days = history.market_days_between(start, end)
+        days = history.market_days_between(start, end or history.days[-1])
         if not days:
             raise ValidationFailed(
-                f"No market day between {start} and {end}: the source's prices run from {history.days[0]} "
-                f"to {history.days[-1]}.",
+                f"No market day from {start} to {end or 'the end of the prices'}: the source's prices run from "
+                f"{history.days[0]} to {history.days[-1]}.",
                 fields={"start": ["No prices in this range."]},
             )
+        end = end or history.days[-1]
         run, _ = ReplayRun.objects.get_or_create(
             start=start, end=end, issue_every=issue_every, defaults={"days_total": len(days)}
         )
         if run.state == jobs.JobState.SUCCEEDED:
-            return run
+            return Outcome(run=run, totals=None)
         todo = [day for day in days if run.current_day is None or day > run.current_day]
         _refuse_later_bars(history, todo[0])
         _claim(run, days_total=len(days))
+        totals = None
         with jobs.running(run):
             totals = _replay_days(run, history, todo, on_day)
             done = f"Replayed {run.start}–{run.end}: {len(days)} market days"
             jobs.succeed(run, totals.as_dict(), message=done)
         run.refresh_from_db()
-        return run
+        return Outcome(run=run, totals=totals if run.state == jobs.JobState.SUCCEEDED else None)
 
 
 def _refuse_later_bars(history: source.History, first: date) -> None:

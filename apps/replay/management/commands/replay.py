@@ -48,7 +48,7 @@ class Command(BaseCommand):
         self._last_shown = -1
         self._tty = self.stdout.isatty()
         try:
-            run = services.replay(
+            outcome = services.replay(
                 start=start,
                 end=end,
                 issue_every=options["issue_every"],
@@ -59,18 +59,20 @@ class Command(BaseCommand):
             raise CommandError(exc.detail) from None
         if self._tty:
             self.stdout.write("")
+        run = outcome.run
         if run.state != JobState.SUCCEEDED:
             raise CommandError(f"The replay stopped after {run.current_day or 'no day'}: {run.error}")
-        figures = run.result or {}
-        self.stdout.write(self.style.SUCCESS(run.message or f"Replayed {run.start}–{run.end}"))
-        if figures.get("days"):
-            self.stdout.write(
-                f"  this session: {figures['days']} days, {figures['bars']} bars, {figures['issued']} forecasts "
-                f"issued, {figures['scored']} scored, {figures['notarisation_runs']} notarisation runs; "
-                f"seconds by phase: {figures['seconds']}"
-            )
-        else:
-            self.stdout.write("  nothing new: this range was replayed before.")
+        if outcome.totals is None:
+            self.stdout.write(f"Replay of {run.start}–{run.end} finished before: nothing new.")
+            return
+        figures = outcome.totals.as_dict()
+        per_day = sum(figures["seconds"].values()) / figures["days"] if figures["days"] else 0
+        self.stdout.write(self.style.SUCCESS(run.message))
+        self.stdout.write(
+            f"  this session: {figures['days']} days ({per_day:.2f} s a day), {figures['bars']} bars, "
+            f"{figures['issued']} forecasts issued, {figures['scored']} scored, "
+            f"{figures['notarisation_runs']} notarisation runs; seconds by phase: {figures['seconds']}"
+        )
 
     def _progress(self, run, report) -> None:
         """A plain progress bar: redrawn in place on a terminal, a line per percent in a log file."""
