@@ -42,8 +42,6 @@ class ReplayRun(Job):
             models.CheckConstraint(
                 condition=models.Q(days_done__lte=models.F("days_total")), name="replay_replayrun_days_done_in_range"
             ),
-            # One run per range: re-running it resumes (or, finished, does nothing).
-            models.UniqueConstraint(fields=["start", "end", "issue_every"], name="replay_replayrun_one_per_range"),
         ]
 
     def __str__(self) -> str:

@@ -144,9 +144,9 @@ def replay(
                 fields={"start": ["No prices in this range."]},
             )
         end = end or history.days[-1]
-        run, _ = ReplayRun.objects.get_or_create(
-            start=start, end=end, issue_every=issue_every, defaults={"days_total": len(days)}
-        )
+        # Re-running a range resumes (or, finished, leaves alone) its run: under the lock, one per range.
+        run = ReplayRun.objects.filter(start=start, end=end, issue_every=issue_every).order_by("-created_at").first()
+        run = run or ReplayRun.objects.create(start=start, end=end, issue_every=issue_every, days_total=len(days))
         if run.state == jobs.JobState.SUCCEEDED:
             return Outcome(run=run, totals=None)
         todo = [day for day in days if run.current_day is None or day > run.current_day]
