@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "apps.predictions",
     "apps.portfolios",
     "apps.onchain",
+    "apps.replay",
 ]
 
 MIDDLEWARE = [
@@ -106,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "apps.assets.context_processors.market",
+                "apps.replay.context_processors.replay",
             ],
             "debug": DEBUG,
         },
@@ -126,6 +128,18 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 3
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Development: the web server reads while a background market replay writes (apps/replay).
+    # WAL lets readers and one writer work at once; a writer waits up to 20 s for another one
+    # (IMMEDIATE takes the write lock at BEGIN, so a waiting transaction never fails half-way
+    # with "database is locked"); synchronous=NORMAL is WAL's safe setting and spares an fsync per commit.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------------
@@ -183,15 +197,19 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = env.string("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 CELERY_BEAT_SCHEDULE["jobs-sweep"] = {"task": "quantumvest.sweep_jobs", "schedule": timedelta(minutes=5)}
-# Forecasts: score what matured, then issue tonight's forecasts (one task per active asset), after the US close.
-CELERY_BEAT_SCHEDULE["predictions-score-matured"] = {
-    "task": "apps.predictions.tasks.score_matured",
-    "schedule": crontab(hour=22, minute=15),
-}
-CELERY_BEAT_SCHEDULE["predictions-generate-nightly"] = {
-    "task": "apps.predictions.tasks.generate_nightly",
-    "schedule": crontab(hour=22, minute=30),
-}
+# Market-day tasks: what runs once a market day's bars are in, in this order (beat entry, task, time).
+# Celery beat runs them nightly after the US close; a market replay (apps/replay) runs the same list,
+# in-process and in this order, for every replayed day. A new nightly job that depends on the day's
+# bars (alerts, notifications) is added here, once, and the replay runs it too.
+QV_MARKET_DAY_TASKS = [
+    # Score what matured, then issue tonight's forecasts (one task per active asset) ...
+    ("predictions-score-matured", "apps.predictions.tasks.score_matured", crontab(hour=22, minute=15)),
+    ("predictions-generate-nightly", "apps.predictions.tasks.generate_nightly", crontab(hour=22, minute=30)),
+    # ... then notarise them: one transaction per batch of newly issued predictions.
+    ("onchain-notarize-predictions", "onchain.notarize_predictions", crontab(hour=23, minute=15)),
+]
+for _entry, _task, _time in QV_MARKET_DAY_TASKS:
+    CELERY_BEAT_SCHEDULE[_entry] = {"task": _task, "schedule": _time}
 
 # --- Auth -----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -472,9 +490,5 @@ CELERY_BEAT_SCHEDULE["onchain-refresh-transactions"] = {
     "task": "onchain.refresh_transactions",
     "schedule": timedelta(seconds=30),
 }
-# After the nightly forecasts (22:30): one transaction per batch of newly issued predictions.
-CELERY_BEAT_SCHEDULE["onchain-notarize-predictions"] = {
-    "task": "onchain.notarize_predictions",
-    "schedule": crontab(hour=23, minute=15),
-}
+# Notarising the nightly forecasts (onchain-notarize-predictions) is a market-day task, above.
 CELERY_BEAT_SCHEDULE["onchain-feed-trends"] = {"task": "onchain.feed_trends", "schedule": crontab(hour=22, minute=0)}

@@ -28,6 +28,7 @@ urlpatterns = [
     path("predictions/", include("apps.predictions.urls")),
     path("onchain/", include("apps.onchain.urls")),
     path("track-record/", include("apps.predictions.public_urls")),
+    path("replay/", include("apps.replay.urls")),
     path("", include("apps.accounts.home_urls")),
 ]
 

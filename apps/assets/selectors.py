@@ -15,7 +15,8 @@ from itertools import groupby
 import pandas as pd
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection, models
-from django.db.models import Count, F, Func, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, F, FloatField, Func, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Cast, Coalesce
 from django.shortcuts import get_object_or_404
 
 from apps.assets import analytics
@@ -50,12 +51,16 @@ def close_frame(
         bars = bars.filter(date__gte=start)
     if end:
         bars = bars.filter(date__lte=end)
-    rows = list(bars.order_by("date").values_list("asset_id", "date", "close", "adj_close"))
+    # The value as a float straight from the database: converting every close to a Decimal first
+    # took most of the time of a forecast (a market replay issues thousands).
+    value = Coalesce("adj_close", "close") if adjusted else F("close")
+    rows = list(
+        bars.order_by("date").annotate(value=Cast(value, FloatField())).values_list("asset_id", "date", "value")
+    )
     if not rows:
         return pd.DataFrame(columns=symbols, index=pd.DatetimeIndex([], name="date"), dtype=float)
-    long = pd.DataFrame(rows, columns=["symbol", "date", "close", "adj_close"])
-    value = long["adj_close"].where(long["adj_close"].notna(), long["close"]) if adjusted else long["close"]
-    long["value"] = value.astype(float)
+    long = pd.DataFrame(rows, columns=["symbol", "date", "value"])
+    long["value"] = long["value"].astype(float)
     long["date"] = pd.to_datetime(long["date"])
     wide = long.pivot(index="date", columns="symbol", values="value").sort_index()
     wide.columns.name = None

@@ -256,12 +256,16 @@ def _decimal(value: float) -> Decimal:
     return quantize_price(Decimal(repr(float(value))))
 
 
-def generate_predictions(*, asset: Asset, by=None, on_progress: Progress | None = None) -> list[Prediction]:
+def generate_predictions(
+    *, asset: Asset, by=None, on_progress: Progress | None = None, replayed: bool = False
+) -> list[Prediction]:
     """Issue and store forecasts for all four timeframes from the asset's latest price.
 
     Uses the version ``serving_version`` picks (approved first; else, unless
     ``QV_REQUIRE_APPROVED_MODEL``, the newest candidate; else a candidate trained now). Idempotent:
     for the same last price date and version it returns the predictions already stored.
+    ``replayed`` marks forecasts a market replay issues as of a past market date (``Prediction.replayed``);
+    those are notarised by the replay's own market-day notarisation step, not on issue.
     Raises ``ValidationFailed`` (no prices), ``NoServableModel``, ``ArtifactError`` (checksum).
     """
     prices = _prices(asset)
@@ -312,6 +316,7 @@ def generate_predictions(*, asset: Asset, by=None, on_progress: Progress | None 
             direction=Direction(result.direction),
             confidence_score=Decimal(str(round(float(result.confidence), 4))),
             requested_by=by,
+            replayed=replayed,
         )
         prediction.full_clean(validate_unique=False, validate_constraints=False)
         issued.append(prediction)
@@ -322,8 +327,9 @@ def generate_predictions(*, asset: Asset, by=None, on_progress: Progress | None 
     with transaction.atomic():
         # A concurrent request for the same data may have stored them first: keep those.
         Prediction.objects.bulk_create(issued, ignore_conflicts=True)
-        # Notarised on chain after commit (embedded default) or by the nightly run.
-        notary.notarize_after_issue()
+        # Notarised on chain after commit (embedded default) or by the nightly run (a replay's too).
+        if not replayed:
+            notary.notarize_after_issue()
     stored = Prediction.objects.filter(asset=asset, as_of=as_of, model_version=version)
     return sorted(stored, key=lambda prediction: prediction.horizon_periods)
 

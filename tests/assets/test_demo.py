@@ -16,7 +16,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 def test_setup_dev_loads_the_demo_into_an_empty_database_and_load_demo_is_idempotent(settings, tmp_path):
     settings.DEBUG, settings.VAR_DIR = True, tmp_path  # setup_dev is development-only
     out = io.StringIO()
-    call_command("setup_dev", stdout=out, skip_checks=True)
+    # Without the replay (tests/replay/test_setup_dev.py): every demo price at once.
+    call_command("setup_dev", "--no-replay", stdout=out, skip_checks=True)
     assert "Empty database: loading demo prices" in out.getvalue()
     assert "Demo data loaded" in out.getvalue()
 

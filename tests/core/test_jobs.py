@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -31,6 +31,7 @@ from apps.portfolios.models import OptimizationRun
 from apps.predictions import services as prediction_services
 from apps.predictions.models import BacktestRun as ModelBacktestRun
 from apps.predictions.models import PredictionJob
+from apps.replay.models import ReplayRun
 from quantumvest import jobs
 from quantumvest.celery import app
 from quantumvest.errors import ServiceUnavailable
@@ -112,6 +113,7 @@ def job_of_each_model(user) -> dict[type, dict]:
         OptimizationRun: {"portfolio": portfolio, "objective": "min_volatility", "inputs": {}},
         PortfolioBacktestRun: {"portfolio": portfolio, "inputs": {}},
         NotaryRun: {"trigger": "beat"},
+        ReplayRun: {"start": date(2017, 1, 3), "end": date(2017, 12, 29), "issue_every": 5},
     }
 
 
