@@ -59,7 +59,10 @@ TRACK_RECORD = {
 # The read-only portfolio share link (issue 10, item 5): its page and JSON answer anyone holding a
 # live token (an unknown or revoked token is a 404); managing links stays the owner's.
 SHARE_LINKS = {"shared:portfolio", "shared-api:portfolio"}
-PUBLIC = SIGN_IN_AND_RECOVERY | OPERATIONS | MARKET | API_DOCUMENTATION | TRACK_RECORD | SHARE_LINKS
+# Market replay progress (issue 10): which period of the public record was replayed, read-only;
+# replays start from the command line only.
+REPLAY = {"replay:runs", "replay:banner"}
+PUBLIC = SIGN_IN_AND_RECOVERY | OPERATIONS | MARKET | REPLAY | API_DOCUMENTATION | TRACK_RECORD | SHARE_LINKS
 
 ANY_UUID = str(uuid.UUID(int=1))
 VALUES = {
