@@ -161,6 +161,12 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # That cache is each process's own: bars written by another process (the market replay,
+    # `import_prices` from a shell) clear it through the database (apps/assets/coherence.py).
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        "apps.assets.coherence.LocalCacheCoherenceMiddleware",
+    )
 
 # --- Celery ---------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.string("CELERY_BROKER_URL", "" if DEBUG else env.REQUIRED)

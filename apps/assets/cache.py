@@ -107,6 +107,9 @@ def invalidate_price_cache(symbols: Iterable[str]) -> None:
     def bump() -> None:
         cache.set_many({_generation_key(symbol): _new_generation() for symbol in symbols}, _GENERATION_TIMEOUT)
         cache.delete(MARKET_DATE_KEY)
+        from apps.assets.coherence import note_write  # other processes' local caches (embedded default)
+
+        note_write()
 
     bump()
     transaction.on_commit(bump)

@@ -155,3 +155,22 @@ class ImportJob(Job):
 
     def __str__(self) -> str:
         return f"Import {self.filename} ({self.state})"
+
+
+class DataEpoch(models.Model):
+    """A counter of market-data writes, for processes whose cache is their own (see coherence.py).
+
+    The embedded default keeps its cache in process memory, while the market replay and commands
+    such as ``import_prices`` write bars from other processes: they bump this row, and each serving
+    process drops its local cache when it sees the row move. With a shared cache (Redis) the
+    generations in the cache itself do this and the row is not used.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="assets_dataepoch_single_row")]
+
+    def __str__(self) -> str:
+        return f"market-data epoch {self.value}"
