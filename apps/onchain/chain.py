@@ -25,7 +25,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -271,12 +271,17 @@ class _InProcessNode:
                     self.web3.eth.send_raw_transaction(entry["raw"])
                 self.applied += 1
 
-    def send_raw(self, raw: bytes) -> str:
+    def send_raw(self, raw: bytes | Callable[[], bytes]) -> str:
+        """Apply a signed transaction and journal it. ``raw`` may be a function that signs it: it is
+        called after the journal of the other processes is caught up, so a nonce it reads is current
+        (a nonce read before, while another process sent from the same key, would be stale)."""
         with self.lock:
             if self.journal is None:
-                return _h(self.web3.eth.send_raw_transaction(raw))
+                return _h(self.web3.eth.send_raw_transaction(raw() if callable(raw) else raw))
             with self._file_lock():
                 self.catch_up()
+                if callable(raw):
+                    raw = raw()
                 tx_hash = _h(self.web3.eth.send_raw_transaction(raw))
                 with open(self.journal, "a") as handle:
                     handle.write(json.dumps({"raw": "0x" + bytes(raw).hex()}) + "\n")
@@ -549,12 +554,17 @@ class Chain:
         account = self.require_signer()
         with self._guard():
             tx.setdefault("chainId", self.chain_id)
-            tx.setdefault("nonce", self.web3.eth.get_transaction_count(account.address, "pending"))
-            signed = account.sign_transaction(tx)
+
+            def signed() -> bytes:
+                nonce = (
+                    tx["nonce"] if "nonce" in tx else self.web3.eth.get_transaction_count(account.address, "pending")
+                )
+                return account.sign_transaction({**tx, "nonce": nonce}).raw_transaction
+
             if self.node is not None:
-                tx_hash = self.node.send_raw(signed.raw_transaction)
+                tx_hash = self.node.send_raw(signed)  # signs once the other processes' journal is applied
             else:
-                tx_hash = _h(self.web3.eth.send_raw_transaction(signed.raw_transaction))
+                tx_hash = _h(self.web3.eth.send_raw_transaction(signed()))
             log.info("onchain: sent %s from %s", tx_hash, account.address)
             if not wait:
                 return tx_hash

@@ -98,6 +98,27 @@ def test_processes_sharing_a_journal_see_each_others_transactions(tmp_path):
     assert command.call("DemoToken", deployed.contract_address, "balanceOf", ACCOUNTS[2]) == 5
 
 
+def test_a_send_racing_another_processes_send_from_the_same_key_signs_with_the_current_nonce(tmp_path):
+    # The web server and the background market replay both notarise with the demo key: a nonce read
+    # before the journal lock is taken goes stale when the other process sends in between.
+    journal = tmp_path / "journal.jsonl"
+    server, replay = Chain(journal=journal), Chain(journal=journal)
+    server.send_value(ACCOUNTS[1], 1)
+    before = server.balance(ACCOUNTS[1])
+    catch_up, calls = server.node.catch_up, []
+
+    def catch_up_then_the_other_process_sends():
+        catch_up()
+        calls.append(1)
+        if len(calls) == 2:  # after send_value's reads, before it signs
+            replay.send_value(ACCOUNTS[1], 2)
+
+    server.node.catch_up = catch_up_then_the_other_process_sends
+    server.send_value(ACCOUNTS[1], 3)
+    assert len(calls) >= 2
+    assert server.balance(ACCOUNTS[1]) == replay.balance(ACCOUNTS[1]) == before + 5
+
+
 def test_the_embedded_default_is_the_in_process_chain(chain):
     assert get_chain() is chain
     assert chain.in_process and chain.chain_id == IN_PROCESS_CHAIN_ID
