@@ -40,6 +40,8 @@ ROLE_PERMISSIONS: dict[str, list[str] | str] = {
         "predictions.view_prediction",
         "predictions.view_predictionjob",
         "predictions.view_backtestrun",
+        # Market replays: which period of history was replayed, and how far a run is.
+        "replay.view_replayrun",
     ],
     Role.ADMIN: ALL,
 }

@@ -126,8 +126,10 @@ class PredictionAdmin(ReadOnlyAdmin):
         "realised_price",
         "direction_correct",
         "in_interval",
+        "replayed",
     ]
-    list_filter = ["timeframe", "direction", "model_name", "in_interval", "direction_correct"]
+    # Replayed forecasts (issued by the market replay as of a past date) are kept apart from live ones.
+    list_filter = ["replayed", "timeframe", "direction", "model_name", "in_interval", "direction_correct"]
     search_fields = ["asset__id"]
     date_hierarchy = "as_of"
     list_select_related = ["asset"]
