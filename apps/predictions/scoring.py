@@ -57,6 +57,14 @@ class ScoredForecast:
         return self.confidence_score if self.direction == "up" else 1 - self.confidence_score
 
 
+def figures_of(forecasts: Iterable[ScoredForecast]) -> Figures:
+    """The figures of one group of forecasts."""
+    accumulator = _Accumulator()
+    for forecast in forecasts:
+        accumulator.add(forecast)
+    return accumulator.figures()
+
+
 def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, float] | tuple[None, None]:
     """The Wilson score interval of a binomial proportion (``(None, None)`` when n is 0)."""
     if n <= 0:

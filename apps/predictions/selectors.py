@@ -9,7 +9,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 from django.http import Http404
 
 from apps.assets.models import Asset
-from apps.predictions import forecasting
+from apps.predictions import forecasting, scoring
 from apps.predictions.models import ModelVersion, Prediction, PredictionJob, Timeframe, VersionStatus
 
 TIMEFRAME_ORDER = [choice.value for choice in Timeframe]
@@ -187,39 +187,41 @@ class Summary:
         return dict(self.__dict__)
 
 
-def _mean(values: list[float]) -> float | None:
-    return sum(values) / len(values) if values else None
-
-
 def summarise(predictions: list[Prediction]) -> Summary:
     """Hit rate, base rate, coverage, errors and Brier score of scored predictions.
 
-    - hit_rate: share whose stated direction was right; base_rate_up: share where the price rose,
-      i.e. the hit rate of always saying "up".
-    - coverage: share whose realised price fell inside the interval; nominal_level: the mean stated level.
-    - errors are relative to the last price used (scale-free, so assets can be pooled); rel_mae is
-      Σ|error| / Σ|random-walk error| on those scaled errors (below 1 = better than a random walk).
-    - brier: mean (confidence_score − hit)²; brier_reference: that of always saying the observed
-      hit rate, h(1 − h). Lower is better.
+    The figures of the public track record (``apps.predictions.scoring``, where each is defined),
+    named as this older summary names them: ``brier_reference`` is the Brier score of always
+    stating the observed hit rate, h(1 − h) (the public record compares with the base rate of
+    "up" instead).
     """
-    scored = [prediction for prediction in predictions if prediction.is_scored]
-    if not scored:
-        return Summary(0, None, None, None, None, None, None, None, None, None)
-    hits = [1.0 if prediction.direction_correct else 0.0 for prediction in scored]
-    errors = [float(prediction.abs_error / prediction.as_of_price) for prediction in scored]
-    naive = [float(prediction.naive_abs_error / prediction.as_of_price) for prediction in scored]
-    hit_rate = _mean(hits)
+    figures = scoring.figures_of(
+        scoring.ScoredForecast(
+            p.as_of_price,
+            p.predicted_price,
+            p.confidence_lower,
+            p.confidence_upper,
+            p.realised_price,
+            p.direction,
+            p.confidence_score,
+            p.target_date,
+            p.level,
+        )
+        for p in predictions
+        if p.is_scored
+    )
+    hit_rate = figures.hit_rate
     return Summary(
-        count=len(scored),
+        count=figures.n,
         hit_rate=hit_rate,
-        base_rate_up=_mean([1.0 if p.realised_price > p.as_of_price else 0.0 for p in scored]),
-        coverage=_mean([1.0 if p.in_interval else 0.0 for p in scored]),
-        nominal_level=_mean([float(p.level) for p in scored]),
-        mean_abs_pct_error=_mean(errors),
-        naive_mean_abs_pct_error=_mean(naive),
-        rel_mae=sum(errors) / sum(naive) if sum(naive) > 0 else None,
-        brier=_mean([(float(p.confidence_score) - hit) ** 2 for p, hit in zip(scored, hits, strict=True)]),
-        brier_reference=hit_rate * (1 - hit_rate),
+        base_rate_up=figures.base_rate_up,
+        coverage=figures.coverage,
+        nominal_level=figures.nominal_level,
+        mean_abs_pct_error=figures.mean_scaled_error,
+        naive_mean_abs_pct_error=figures.mean_scaled_naive_error,
+        rel_mae=figures.rel_mae,
+        brier=figures.brier,
+        brier_reference=None if hit_rate is None else hit_rate * (1 - hit_rate),
     )
 
 
