@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "apps.portfolios",
     "apps.onchain",
     "apps.replay",
+    "apps.home",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("apps.portfolios.api.shared_urls")),
     path("", include("apps.predictions.api.urls")),
     path("", include("apps.onchain.api.urls")),
+    path("", include("apps.home.api.urls")),
     path("track-record/", include(("apps.predictions.api.track_record", "track-record-api"))),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
@@ -29,7 +30,7 @@ urlpatterns = [
     path("onchain/", include("apps.onchain.urls")),
     path("track-record/", include("apps.predictions.public_urls")),
     path("replay/", include("apps.replay.urls")),
-    path("", include("apps.accounts.home_urls")),
+    path("", include("apps.home.urls")),
 ]
 
 # Under /api/ these answer in the API's error shape; elsewhere Django's templates (403/404/500.html).
