@@ -7,4 +7,6 @@ urlpatterns = [
     path("watchlist/", include("apps.home.urls_watchlist")),
     path("alerts/", include("apps.home.urls_alerts")),
     path("notifications/", include("apps.home.urls_notifications")),
+    path("live/", include("apps.home.urls_live")),
+    path("plan/", include("apps.home.urls_plan")),
 ]

@@ -1,0 +1,1 @@
+"""Admin for the alerts area (registered by apps.home.admin)."""

@@ -1,0 +1,1 @@
+"""Admin for the notifications area (registered by apps.home.admin)."""

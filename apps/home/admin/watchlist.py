@@ -1,0 +1,1 @@
+"""Admin for the watchlist area (registered by apps.home.admin)."""
