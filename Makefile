@@ -67,7 +67,8 @@ run: deps
 	@export DJANGO_DEBUG=$${DJANGO_DEBUG:-True}; \
 	$(PY) manage.py migrate --no-input && \
 	$(PY) manage.py setup_dev && \
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(VENV)/bin/uvicorn quantumvest.asgi:application --host 127.0.0.1 --port $(PORT) \
+		--reload --reload-dir apps --reload-dir quantumvest --timeout-graceful-shutdown 3
 
 lint: dev-deps
 	$(VENV)/bin/ruff check .

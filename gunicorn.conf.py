@@ -1,4 +1,4 @@
-"""gunicorn settings for QuantumVest: `gunicorn -c gunicorn.conf.py quantumvest.wsgi`.
+"""gunicorn settings for QuantumVest: `gunicorn -c gunicorn.conf.py quantumvest.asgi:application`.
 
 Every value can be overridden from the environment (GUNICORN_*); each says why it is what it is.
 Work that can outlast a request (large imports, forecasts, optimisation) runs as Celery jobs, so
@@ -23,6 +23,11 @@ def _int(name: str, default: int) -> int:
 
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# ASGI workers (uvicorn's, from the uvicorn-worker package): the live-updates stream holds a
+# connection open per page without holding a thread; ordinary (sync) views still run one at a time
+# per worker in Django's sync thread, as a sync worker would. `sync` with quantumvest.wsgi also
+# works, without live updates (pages fall back to polling).
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "uvicorn_worker.UvicornWorker")
 # Sync workers: the app is CPU-light per request and blocking I/O is bounded by timeouts
 # (database connect 3 s, cache socket, broker publish). 2 per core + 1 keeps a core busy while
 # another worker waits on PostgreSQL; capped so a large host does not open hundreds of DB connections.
@@ -32,7 +37,8 @@ threads = _int("GUNICORN_THREADS", 1)
 # import at QV_IMPORT_SYNC_MAX_BYTES = 1 MB, takes about 6 s on 2 busy cores): the arbiter kills the
 # worker rather than let it hold a slot forever.
 timeout = _int("GUNICORN_TIMEOUT", 30)
-# On SIGTERM (deploys, scale-down) in-flight requests get as long to finish as they may run at all.
+# On SIGTERM (deploys, scale-down) in-flight requests get as long to finish as they may run at all;
+# open live streams are cut then, and the browsers reconnect to another worker.
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 # Behind a proxy that reuses connections: a short keep-alive frees sync workers quickly.
 keepalive = _int("GUNICORN_KEEPALIVE", 5)

@@ -1,7 +1,7 @@
 """Throughput and latency of GET /api/v1/assets/{symbol}/prices/ against a trivial JSON view.
 
 Issue 3 targets: the prices endpoint, for 10 years of daily bars, serves at least 15% of the
-throughput of a trivial JSON view measured in the same run (gunicorn, 2 sync workers, 8 concurrent
+throughput of a trivial JSON view measured in the same run (gunicorn, 2 workers (uvicorn's ASGI worker, or sync with --server wsgi), 8 concurrent
 clients on loopback), with p95 latency under 50 ms.
 
 What it does: creates a throwaway PostgreSQL database, migrates it, imports 10 years of real SPY
@@ -119,6 +119,12 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per URL")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--server",
+        choices=["asgi", "wsgi"],
+        default="asgi",
+        help="asgi: gunicorn with uvicorn workers (production); wsgi: gunicorn sync workers",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install -y wrk")
@@ -159,7 +165,9 @@ def main() -> None:
         gunicorn = subprocess.Popen(
             [
                 str(ROOT / ".venv" / "bin" / "gunicorn"),
-                "quantumvest.wsgi",
+                "quantumvest.asgi:application" if args.server == "asgi" else "quantumvest.wsgi",
+                "-k",
+                "uvicorn_worker.UvicornWorker" if args.server == "asgi" else "sync",
                 "-w",
                 str(args.workers),
                 "-b",
@@ -209,7 +217,7 @@ def main() -> None:
         os.unlink(script.name)
 
         print(
-            f"gunicorn {args.workers} sync workers, {args.connections} concurrent connections (wrk), {args.duration} s per URL, loopback"
+            f"gunicorn {args.workers} {'uvicorn (ASGI)' if args.server == 'asgi' else 'sync (WSGI)'} workers, {args.connections} concurrent connections (wrk), {args.duration} s per URL, loopback"
         )
         for label, result in (
             ("trivial JSON view", trivial),

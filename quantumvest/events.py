@@ -67,26 +67,33 @@ def publish(event: str, **payload) -> None:
     transaction.on_commit(lambda: _dispatch(happened))
 
 
+def send_task(task, **kwargs) -> bool:
+    """Queue ``task(**kwargs)`` once, giving up after ``QV_BROKER_PUBLISH_TIMEOUT`` seconds (logged);
+    in eager mode (no broker) run it here. Whether it was queued (or ran)."""
+    try:
+        if task.app.conf.task_always_eager:
+            task.apply(kwargs=kwargs)
+            return True
+        timeout = settings.QV_BROKER_PUBLISH_TIMEOUT
+        options = {"max_retries": 0, "socket_connect_timeout": timeout, "socket_timeout": timeout}
+        with (
+            task.app.connection_for_write(connect_timeout=timeout, transport_options=options) as connection,
+            connection.Producer() as producer,
+        ):
+            task.apply_async(kwargs=kwargs, retry=False, ignore_result=True, producer=producer)
+        return True
+    except (OperationalError, OSError) as exc:
+        logger.warning("task %s not queued: %s: %s", task.name, type(exc).__name__, exc)
+    except Exception:
+        # An eager task's failure must not undo or fail the committed write that queued it.
+        logger.exception("task %s failed", task.name)
+    return False
+
+
 def _dispatch(event: Event) -> None:
+    # A handler that could not be queued is caught up by its app's periodic run.
     for task_name in _handlers.get(event.name, []):
-        task = current_app.tasks[task_name]
-        try:
-            if task.app.conf.task_always_eager:
-                task.apply(kwargs=event.payload)
-                continue
-            timeout = settings.QV_BROKER_PUBLISH_TIMEOUT
-            options = {"max_retries": 0, "socket_connect_timeout": timeout, "socket_timeout": timeout}
-            with (
-                task.app.connection_for_write(connect_timeout=timeout, transport_options=options) as connection,
-                connection.Producer() as producer,
-            ):
-                task.apply_async(kwargs=event.payload, retry=False, ignore_result=True, producer=producer)
-        except (OperationalError, OSError) as exc:
-            # The periodic catch-up of the handler's app evaluates the same state later.
-            logger.warning("event %s not delivered to %s: %s: %s", event.name, task_name, type(exc).__name__, exc)
-        except Exception:
-            # An eager handler's failure must not undo or fail the committed write that published.
-            logger.exception("event %s: handler %s failed", event.name, task_name)
+        send_task(current_app.tasks[task_name], **event.payload)
 
 
 @contextmanager

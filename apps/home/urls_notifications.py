@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401 - routes are added as the pages land
+from django.urls import path
+
+from apps.home.views import notifications as views
 
 app_name = "notifications"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:notification_id>/read/", views.read, name="read"),
+    path("read-all/", views.read_all, name="read-all"),
+    path("badge/", views.badge, name="badge"),
+    path("toast/", views.toast, name="toast"),
+    path("feed/", views.feed, name="feed"),
+    path("preferences/", views.preferences, name="preferences"),
+]

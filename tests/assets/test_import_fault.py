@@ -124,7 +124,7 @@ def web(postgres, tmp_path):
     )
     log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "quantumvest.wsgi"],
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "quantumvest.asgi:application"],
         cwd=ROOT,
         env=env,
         stdout=log,

@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401 - routes are added as the endpoints land
+from django.urls import path
+
+from apps.home.api import notifications as views
 
 app_name = "notifications-api"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.NotificationListView.as_view(), name="list"),
+    path("read-all/", views.NotificationReadAllView.as_view(), name="read-all"),
+    path("preferences/", views.PreferenceListView.as_view(), name="preferences"),
+    path("preferences/<str:kind>/", views.PreferenceDetailView.as_view(), name="preference"),
+    path("<int:notification_id>/", views.NotificationDetailView.as_view(), name="detail"),
+    path("<int:notification_id>/read/", views.NotificationReadView.as_view(), name="read"),
+]
