@@ -225,8 +225,14 @@ QV_STREAM_LIFETIME = env.integer("QV_STREAM_LIFETIME", 300)
 
 # Notifications: absolute links in e-mails; the immediate e-mails' catch-up and the daily digest.
 QV_SITE_URL = env.string("QV_SITE_URL", "http://127.0.0.1:8000")
-CELERY_BEAT_SCHEDULE["home-send-pending-emails"] = {"task": "home.send_pending_emails", "schedule": timedelta(minutes=1)}
-CELERY_BEAT_SCHEDULE["home-send-daily-digests"] = {"task": "home.send_daily_digests", "schedule": crontab(hour=7, minute=0)}
+CELERY_BEAT_SCHEDULE["home-send-pending-emails"] = {
+    "task": "home.send_pending_emails",
+    "schedule": timedelta(minutes=1),
+}
+CELERY_BEAT_SCHEDULE["home-send-daily-digests"] = {
+    "task": "home.send_daily_digests",
+    "schedule": crontab(hour=7, minute=0),
+}
 
 # --- Auth -----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
