@@ -11,10 +11,11 @@ published: the event is logged as dropped, and the handlers' periodic catch-up (
 finds the same state later. Without a broker (``make run``) handlers run in-process, after commit.
 
 Events and their payloads (all values JSON):
-- ``bars_imported``: ``symbols`` (assets whose bars were created or changed), ``through`` (latest
-  bar date written, ISO).
+- ``bars_imported``: ``symbols`` (assets whose bars were created or changed, sorted); sent only when
+  some were.
 - ``forecasts_scored``: ``prediction_ids`` (UUID strings of the predictions just scored).
-- ``chain_synced``: ``chain_id``, ``from_block``, ``to_block`` (blocks whose transfers were stored).
+- ``chain_synced``: ``chain_id``, ``to_block`` (the block stored up to), ``transfers_new`` (how many
+  transfers were stored); sent only when new transfers were stored.
 - ``job_ended``: ``model`` (app label.model), ``job_id``, ``state`` (succeeded or failed).
 """
 

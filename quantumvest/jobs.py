@@ -86,19 +86,36 @@ def report_progress(job: Job, percent: int, message: str = "") -> None:
     job.progress, job.message = percent, message[:255]
 
 
+def _ended(model: type[Job], job_id, state: str) -> None:
+    """Publish ``job_ended`` for a job this call finished (never for one already finished)."""
+    from quantumvest import events
+
+    events.publish("job_ended", model=model._meta.label, job_id=str(job_id), state=state)
+
+
 def succeed(job: Job, result: dict | None = None, message: str = "") -> None:
     now = timezone.now()
-    type(job)._default_manager.filter(pk=job.pk).exclude(state__in=FINISHED_STATES).update(
-        state=JobState.SUCCEEDED, progress=100, result=result or {}, message=message[:255], finished_at=now
+    updated = (
+        type(job)
+        ._default_manager.filter(pk=job.pk)
+        .exclude(state__in=FINISHED_STATES)
+        .update(state=JobState.SUCCEEDED, progress=100, result=result or {}, message=message[:255], finished_at=now)
     )
+    if updated:
+        _ended(type(job), job.pk, JobState.SUCCEEDED)
     job.refresh_from_db()
 
 
 def fail(job: Job, error: str) -> None:
     now = timezone.now()
-    type(job)._default_manager.filter(pk=job.pk).exclude(state__in=FINISHED_STATES).update(
-        state=JobState.FAILED, error=error, finished_at=now
+    updated = (
+        type(job)
+        ._default_manager.filter(pk=job.pk)
+        .exclude(state__in=FINISHED_STATES)
+        .update(state=JobState.FAILED, error=error, finished_at=now)
     )
+    if updated:
+        _ended(type(job), job.pk, JobState.FAILED)
     job.refresh_from_db()
 
 
@@ -211,25 +228,27 @@ def sweep(now=None) -> dict[str, int]:
     counts: dict[str, int] = {}
     for model in job_models():
         manager = model._default_manager
-        never_started = manager.filter(
-            state=JobState.QUEUED, created_at__lt=now - timedelta(seconds=queue_timeout())
-        ).update(
+        stale_queued = manager.filter(state=JobState.QUEUED, created_at__lt=now - timedelta(seconds=queue_timeout()))
+        stale_running = manager.filter(state=JobState.RUNNING).filter(
+            models.Q(started_at__lt=now - timedelta(seconds=run_timeout()))
+            | models.Q(started_at__isnull=True, created_at__lt=now - timedelta(seconds=run_timeout()))
+        )
+        candidates = list(stale_queued.values_list("pk", flat=True)) + list(stale_running.values_list("pk", flat=True))
+        never_started = stale_queued.update(
             state=JobState.FAILED,
             error=f"Queued for more than {queue_timeout()} s: the worker never started it.",
             finished_at=now,
         )
-        lost = (
-            manager.filter(state=JobState.RUNNING)
-            .filter(
-                models.Q(started_at__lt=now - timedelta(seconds=run_timeout()))
-                | models.Q(started_at__isnull=True, created_at__lt=now - timedelta(seconds=run_timeout()))
-            )
-            .update(
-                state=JobState.FAILED,
-                error=f"Running for more than {run_timeout()} s: the worker was lost.",
-                finished_at=now,
-            )
+        lost = stale_running.update(
+            state=JobState.FAILED,
+            error=f"Running for more than {run_timeout()} s: the worker was lost.",
+            finished_at=now,
         )
+        # Those this sweep ended (not one another sweep or the worker finished meanwhile).
+        for job_id in manager.filter(pk__in=candidates, state=JobState.FAILED, finished_at=now).values_list(
+            "pk", flat=True
+        ):
+            _ended(model, job_id, JobState.FAILED)
         if never_started or lost:
             logger.warning("sweeper failed %d queued and %d running %s", never_started, lost, model.__name__)
         counts[model._meta.label] = never_started + lost

@@ -214,6 +214,8 @@ QV_MARKET_DAY_TASKS = [
     ("predictions-generate-nightly", "apps.predictions.tasks.generate_nightly", crontab(hour=22, minute=30)),
     # ... then notarise them: one transaction per batch of newly issued predictions.
     ("onchain-notarize-predictions", "onchain.notarize_predictions", crontab(hour=23, minute=15)),
+    # ... and last, every alert against the day's state (events trigger them at once; this catches up).
+    ("home-evaluate-alerts", "home.evaluate_alerts", crontab(hour=23, minute=30)),
 ]
 for _entry, _task, _time in QV_MARKET_DAY_TASKS:
     CELERY_BEAT_SCHEDULE[_entry] = {"task": _task, "schedule": _time}
@@ -303,11 +305,14 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.UserRateThrottle",
         "rest_framework.throttling.AnonRateThrottle",
+        # Per minute, by subscription tier (apps/accounts/tiers.py), inside the hourly user cap.
+        "apps.accounts.tiers.TierRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "auth": env.string("API_AUTH_THROTTLE_RATE", "20/min"),
         "user": env.string("API_USER_THROTTLE_RATE", "2000/hour"),
         "anon": env.string("API_ANON_THROTTLE_RATE", "300/hour"),
+        "tier": env.string("API_TIER_THROTTLE_RATE", "") or None,
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "NUM_PROXIES": PROXY_COUNT,

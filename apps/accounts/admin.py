@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from apps.accounts import services
-from apps.accounts.models import Role, User
+from apps.accounts.models import Role, SubscriptionTier, User
 from apps.accounts.selectors import role_of
 
 
@@ -34,6 +34,17 @@ def _role_action(role: str):
     return action
 
 
+def _tier_action(tier: str):
+    def action(modeladmin, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        changed = services.set_subscription_tier(users=queryset, tier=tier, by=request.user)
+        label = SubscriptionTier(tier).label
+        modeladmin.message_user(request, f"{changed} account(s) are now on the {label} plan.", messages.SUCCESS)
+
+    action.__name__ = f"move_to_{tier}"
+    action.short_description = f"Move selected accounts to the {SubscriptionTier(tier).label} plan"
+    return action
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     """The e-mail address is the login; there is no username. Roles are groups (see roles.py);
@@ -46,7 +57,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("email", "name")
     ordering = ("email",)
     readonly_fields = ("created_at", "last_login")
-    actions = [_role_action(role) for role in Role.values]
+    actions = [_role_action(role) for role in Role.values] + [_tier_action(t) for t in SubscriptionTier.values]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Profile", {"fields": ("name", "subscription_tier")}),

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from apps.accounts.models import Role, User, normalize_email
+from apps.accounts.models import Role, SubscriptionTier, User, normalize_email
 from quantumvest.errors import Conflict, ValidationFailed
+
+logger = logging.getLogger(__name__)
 
 EMAIL_TAKEN = "An account with this e-mail address already exists."
 
@@ -113,3 +117,15 @@ def ensure_demo_user(*, email: str, password: str) -> User:
     user.is_active = True
     user.save()
     return assign_role(user=user, role=Role.ANALYST)
+
+
+@transaction.atomic
+def set_subscription_tier(*, users, tier: str, by=None) -> int:
+    """Move ``users`` (a queryset) to ``tier``; how many changed. Logged with who did it. What a
+    user already has beyond the new tier's limits stays; only new items are refused."""
+    if tier not in SubscriptionTier.values:
+        raise ValidationFailed(f"Unknown tier {tier}.", fields={"subscription_tier": ["Use free, pro or enterprise."]})
+    changing = list(users.exclude(subscription_tier=tier).values_list("email", flat=True))
+    changed = users.exclude(subscription_tier=tier).update(subscription_tier=tier)
+    logger.info("tier %s for %s by %s", tier, ", ".join(changing), getattr(by, "email", "system"))
+    return changed

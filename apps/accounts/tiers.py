@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rest_framework.throttling import UserRateThrottle
+
 from apps.accounts.models import SubscriptionTier
 from quantumvest.errors import DomainError
 
@@ -57,11 +59,16 @@ class TierLimitExceeded(DomainError):
 
 
 def limits_for(user) -> Limits:
-    return LIMITS.get(user.subscription_tier, LIMITS[SubscriptionTier.FREE])
+    return LIMITS[tier_of(user)]
+
+
+def tier_of(user) -> str:
+    """The user's tier (free for a value the table does not know)."""
+    return user.subscription_tier if user.subscription_tier in LIMITS else SubscriptionTier.FREE
 
 
 def tier_label(user) -> str:
-    return SubscriptionTier(user.subscription_tier).label if user.subscription_tier in LIMITS else "Free"
+    return SubscriptionTier(tier_of(user)).label
 
 
 def check(user, limit: str, *, used: int) -> None:
@@ -78,3 +85,32 @@ def check(user, limit: str, *, used: int) -> None:
         allowed=allowed,
         used=used,
     )
+
+
+class TierRateThrottle(UserRateThrottle):
+    """The API request rate of the caller's tier (``api_requests_per_minute``), per user; anonymous
+    callers are left to the anonymous throttle. ``API_TIER_THROTTLE_RATE`` (the ``tier`` rate in
+    settings) overrides the table for everyone when set, e.g. for load tests."""
+
+    scope = "tier"
+
+    def __init__(self):  # the rate depends on the request's user: chosen in allow_request
+        pass
+
+    def allow_request(self, request, view):
+        user = getattr(request, "user", None)
+        if not user or not user.is_authenticated:
+            return True
+        override = self.THROTTLE_RATES.get(self.scope)
+        self.rate = override or f"{limits_for(user).api_requests_per_minute}/min"
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+
+def enforce(user, limit: str, rows) -> None:
+    """Inside the caller's transaction: lock the user's row (so two concurrent creates of one user
+    queue), count ``rows`` (what the limit counts, as a queryset) and ``check`` it."""
+    from apps.accounts.models import User
+
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+    check(user, limit, used=rows.count())

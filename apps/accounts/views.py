@@ -15,7 +15,6 @@ from django.views.decorators.vary import vary_on_headers
 
 from apps.accounts import forms, services
 from apps.accounts.selectors import role_of
-from apps.portfolios.selectors import portfolio_summaries
 from quantumvest.errors import DomainError
 
 INVALID = 422
@@ -28,11 +27,6 @@ def _add_domain_errors(form, error: DomainError) -> None:
     for field, errors in error.fields.items():
         for message in errors:
             form.add_error(field if field in form.fields else None, message)
-
-
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/dashboard.html", {"portfolio_summaries": portfolio_summaries(request.user)})
 
 
 class InvalidFormStatus:

@@ -28,7 +28,7 @@ from apps.assets.importing.parsing import (
     open_table,
     parse_symbol,
 )
-from apps.assets.importing.upsert import BarWriter, upsert_bars
+from apps.assets.importing.upsert import BarWriter, bars_written, upsert_bars
 from apps.assets.importing.validation import Problem, Validated, layout_for, validate_rows
 from apps.assets.models import Asset, AssetType, ImportFormat, ImportJob
 from quantumvest import jobs
@@ -222,6 +222,7 @@ def _import_prices(
         report.created_assets = missing if create_assets else []
         report.applied = True
         invalidate_price_cache(written.changed_symbols)
+        bars_written(written.changed_symbols)
     if progress:
         progress(1.0, "Done")
     logger.info("price import %s", report.summary())
@@ -366,6 +367,7 @@ def refresh_prices(*, provider=None, symbols: Iterable[str] | None = None, today
         with transaction.atomic():
             counts = upsert_bars(bars)
             invalidate_price_cache(counts.changed_symbols)
+            bars_written(counts.changed_symbols)
         outcome[sym] = {"created": counts.created, "updated": counts.updated, "unchanged": counts.unchanged}
     return outcome
 

@@ -13,6 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from apps.assets import selectors
 from apps.assets.models import AssetType
+from apps.home.services.watchlist import watched_symbols  # the watch buttons
 
 ECHARTS_JS = "vendor/echarts-5.6.0.min.js"
 PAGE_SIZE = 25
@@ -97,6 +98,7 @@ def asset_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": rows,
         "sparkline_size": (SPARKLINE_WIDTH, SPARKLINE_HEIGHT),
+        "watched": watched_symbols(request.user),
     }
     template = "assets/list.html#results" if request.htmx else "assets/list.html"
     return render(request, template, context)
@@ -113,5 +115,11 @@ def asset_detail(request: HttpRequest, symbol: str) -> HttpResponse:
         "currency": asset.currency,
         "pricesUrl": reverse("assets-api:prices", args=[asset.id]),
     }
-    context = {"asset": asset, "stats": stats, "chart": chart, "echarts_js": ECHARTS_JS}
+    context = {
+        "asset": asset,
+        "stats": stats,
+        "chart": chart,
+        "echarts_js": ECHARTS_JS,
+        "watching": asset.id in watched_symbols(request.user),
+    }
     return render(request, "assets/detail.html", context)

@@ -1,9 +1,10 @@
 from django.urls import include, path
 
-from apps.accounts import views as accounts_views
+from apps.home.views import dashboard
 
 urlpatterns = [
-    path("", accounts_views.dashboard, name="dashboard"),
+    path("", dashboard.dashboard, name="dashboard"),
+    path("dashboard/jobs/", dashboard.jobs, name="dashboard-jobs"),
     path("watchlist/", include("apps.home.urls_watchlist")),
     path("alerts/", include("apps.home.urls_alerts")),
     path("notifications/", include("apps.home.urls_notifications")),

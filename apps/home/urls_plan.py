@@ -1,5 +1,7 @@
-from django.urls import path  # noqa: F401 - routes are added as the pages land
+from django.urls import path
+
+from apps.home.views import plan
 
 app_name = "plan"
 
-urlpatterns: list = []
+urlpatterns = [path("", plan.index, name="index")]

@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401 - routes are added as the pages land
+from django.urls import path
+
+from apps.home.views import watchlist as views
 
 app_name = "watchlist"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("add/", views.add, name="add"),
+    path("<str:symbol>/remove/", views.remove, name="remove"),
+]

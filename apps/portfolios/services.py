@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.accounts import tiers
 from apps.assets.market import latest_bar_date, latest_bar_dates
 from apps.assets.models import Asset
 from apps.portfolios import holdings_csv, selectors
@@ -50,10 +51,12 @@ def _save_portfolio(portfolio: Portfolio) -> Portfolio:
 
 @transaction.atomic
 def create_portfolio(*, user, name: str, base_currency: str = "USD") -> Portfolio:
-    """A new empty portfolio. Raises ``ValidationFailed`` for a bad name or currency and ``Conflict``
-    (field ``name``) when the user already has a portfolio of that name, whatever its case."""
+    """A new empty portfolio. Raises ``ValidationFailed`` for a bad name or currency, ``Conflict``
+    (field ``name``) when the user already has a portfolio of that name, whatever its case, and
+    ``TierLimitExceeded`` (403 ``tier_limit``) when the user's plan has no room for another."""
     portfolio = Portfolio(user=user, name=(name or "").strip(), base_currency=(base_currency or "").strip().upper())
     _check(portfolio, exclude=["user"])
+    tiers.enforce(user, "portfolios", Portfolio.objects.filter(user=user))
     return _save_portfolio(portfolio)
 
 

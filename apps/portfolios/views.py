@@ -22,6 +22,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.text import slugify
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
 
+from apps.accounts import tiers
 from apps.portfolios import holdings_csv, optimization, optimization_services, selectors, services
 from apps.portfolios.access import portfolio_view
 from apps.portfolios.forms import ImportForm, LotForm, OptimizeForm, PortfolioForm, RenameForm
@@ -103,7 +104,11 @@ def portfolio_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Portfolio “{portfolio.name}” created.")
             return _go(request, reverse("portfolios:detail", args=[portfolio.id]))
     status = 422 if request.method == "POST" else 200
-    context = {"portfolios": selectors.portfolios_for_user(request.user), "form": form}
+    context = {
+        "portfolios": selectors.portfolios_for_user(request.user),
+        "form": form,
+        "portfolio_limit": tiers.limits_for(request.user).portfolios,
+    }
     return render_page(request, "portfolios/list.html", "create_form", context, status=status)
 
 

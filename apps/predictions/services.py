@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts import tiers
 from apps.assets.models import Asset, AssetType, PriceBar, quantize_price
 from apps.assets.selectors import close_series
 from apps.predictions import forecasting, inputs, registry
@@ -33,7 +34,7 @@ from apps.predictions.models import (
     VersionStatus,
 )
 from apps.predictions.selectors import serving_version
-from quantumvest import jobs
+from quantumvest import events, jobs
 from quantumvest.errors import Conflict, DomainError, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -338,7 +339,8 @@ def request_predictions(*, asset: Asset, by) -> PredictionJob:
     """Queue forecast generation for a user; an unfinished job of theirs for the asset is reused,
     unless it is past its deadline (that one is left to the sweeper and a new job starts).
 
-    Raises ``ValidationFailed`` for an inactive asset or one without prices, ``ServiceUnavailable``
+    Raises ``ValidationFailed`` for an inactive asset or one without prices, ``TierLimitExceeded``
+    (403 ``tier_limit``) past the plan's forecast jobs of the (UTC) day, ``ServiceUnavailable``
     (``broker_unavailable``) when the job cannot be queued; that job is then FAILED.
     """
     if not asset.is_active:
@@ -348,7 +350,13 @@ def request_predictions(*, asset: Asset, by) -> PredictionJob:
     pending = jobs.unfinished(PredictionJob.objects.filter(user=by, asset=asset)).order_by("-created_at").first()
     if pending:
         return pending
-    job = PredictionJob.objects.create(user=by, asset=asset)
+    if by is not None:
+        day_start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        with transaction.atomic():
+            tiers.enforce(by, "forecast_jobs_per_day", PredictionJob.objects.filter(user=by, created_at__gte=day_start))
+            job = PredictionJob.objects.create(user=by, asset=asset)
+    else:
+        job = PredictionJob.objects.create(user=by, asset=asset)
     from apps.predictions.tasks import run_prediction_job
 
     return jobs.submit(job, run_prediction_job)
@@ -399,7 +407,7 @@ def score_matured_predictions(*, asset_ids: Iterable[str] | None = None) -> int:
     pending = Prediction.objects.unscored()
     if asset_ids is not None:
         pending = pending.filter(asset_id__in=list(asset_ids))
-    scored = 0
+    scored: list[str] = []
     for asset_id in pending.values_list("asset_id", flat=True).distinct().order_by("asset_id"):
         candidates = list(pending.filter(asset_id=asset_id).order_by("target_date"))
         dates, values = _realised_values(asset_id, candidates[0].target_date)
@@ -411,7 +419,7 @@ def score_matured_predictions(*, asset_ids: Iterable[str] | None = None) -> int:
             realised = values[index]
             moved_up = realised > prediction.as_of_price
             moved_down = realised < prediction.as_of_price
-            scored += Prediction.objects.filter(pk=prediction.pk, realised_price__isnull=True).update(
+            updated = Prediction.objects.filter(pk=prediction.pk, realised_price__isnull=True).update(
                 realised_price=realised,
                 realised_at=dates[index],
                 abs_error=abs(realised - prediction.predicted_price),
@@ -420,7 +428,11 @@ def score_matured_predictions(*, asset_ids: Iterable[str] | None = None) -> int:
                 direction_correct=moved_up if prediction.direction == Direction.UP else moved_down,
                 scored_at=now,
             )
-    return scored
+            if updated:
+                scored.append(str(prediction.pk))
+    if scored:
+        events.publish("forecasts_scored", prediction_ids=scored)
+    return len(scored)
 
 
 def request_backtest(*, version: ModelVersion, by=None) -> BacktestRun:

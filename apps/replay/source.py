@@ -18,7 +18,7 @@ from django.db import transaction
 
 from apps.assets.cache import invalidate_price_cache
 from apps.assets.importing.parsing import FileRejected, detect_format, open_table
-from apps.assets.importing.upsert import UpsertCounts, upsert_bars
+from apps.assets.importing.upsert import UpsertCounts, bars_written, upsert_bars
 from apps.assets.importing.validation import Bar, layout_for, validate_rows
 from apps.assets.models import Asset, ImportFormat
 
@@ -110,4 +110,5 @@ def write_bars(bars: list[Bar]) -> UpsertCounts:
     with transaction.atomic():
         counts = upsert_bars(bars)
         invalidate_price_cache(counts.changed_symbols)
+        bars_written(counts.changed_symbols)
     return counts

@@ -23,6 +23,7 @@ from django.db import connection
 
 from apps.assets.importing.validation import Bar
 from apps.assets.models import PriceBar
+from quantumvest import events
 
 VALUE_FIELDS = ("open", "high", "low", "close", "adj_close", "volume", "quality_issues")
 
@@ -45,6 +46,13 @@ class UpsertCounts:
             mine = self.by_symbol.setdefault(symbol, dict.fromkeys(counts, 0))
             for key, value in counts.items():
                 mine[key] += value
+
+
+def bars_written(symbols) -> None:
+    """Publish ``bars_imported`` (after commit) for the assets whose bars were created or changed;
+    nothing when none were. Every writer of bars calls it beside ``invalidate_price_cache``."""
+    if symbols:
+        events.publish("bars_imported", symbols=sorted(symbols))
 
 
 def upsert_bars(bars: Sequence[Bar]) -> UpsertCounts:

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401 - routes are added as the endpoints land
+from django.urls import path
+
+from apps.home.api import alerts as views
 
 app_name = "alerts-api"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.AlertListView.as_view(), name="list"),
+    path("<str:alert_id>/", views.AlertDetailView.as_view(), name="detail"),
+]

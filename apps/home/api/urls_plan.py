@@ -1,5 +1,7 @@
-from django.urls import path  # noqa: F401 - routes are added as the endpoints land
+from django.urls import path
+
+from apps.home.api import plan
 
 app_name = "plan-api"
 
-urlpatterns: list = []
+urlpatterns = [path("", plan.PlanView.as_view(), name="detail")]

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401 - routes are added as the endpoints land
+from django.urls import path
+
+from apps.home.api import watchlist as views
 
 app_name = "watchlist-api"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.WatchlistView.as_view(), name="list"),
+    path("<str:symbol>/", views.WatchlistEntryView.as_view(), name="entry"),
+]

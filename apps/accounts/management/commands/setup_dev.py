@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from apps.accounts import services
 from apps.assets import services as asset_services
 from apps.assets.models import PriceBar
+from apps.home.demo import setup_home_demo
 from apps.onchain.services.demo import setup_onchain_demo
 from apps.replay import selectors as replay_selectors
 from apps.replay import services as replay
@@ -50,7 +51,7 @@ class Command(BaseCommand):
             settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
             password_file.write_text(password)
             password_file.chmod(0o600)
-        services.ensure_demo_user(email=DEMO_EMAIL, password=password)
+        demo_user = services.ensure_demo_user(email=DEMO_EMAIL, password=password)
         self.stdout.write(self.style.SUCCESS("Demo account (development only, role analyst: it can open /admin/):"))
         self.stdout.write(f"  e-mail:   {DEMO_EMAIL}\n  password: {password}")
         plan = None
@@ -75,6 +76,8 @@ class Command(BaseCommand):
                     f"{plan[0]} to {plan[1]} will be replayed."
                 )
             )
+        self.stdout.write("Demo home (dashboard, watchlist, alerts):")
+        setup_home_demo(demo_user, write=self.stdout.write)
         self.stdout.write("On-chain demo (the in-process chain; its state is kept under var/chain):")
         setup_onchain_demo(write=self.stdout.write)
         self._replay(plan)

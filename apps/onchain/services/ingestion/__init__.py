@@ -33,6 +33,7 @@ from apps.onchain.services.ingestion.aggregates import read_balances, store_bala
 from apps.onchain.services.ingestion.scan import Scanned, Span, scan_range
 from apps.onchain.services.ingestion.store import CheckpointMoved, Position
 from apps.onchain.services.tokens import ensure_token
+from quantumvest import events
 
 __all__ = ["SyncReport", "sync_chain"]
 
@@ -233,4 +234,8 @@ def sync_chain(*, chain: Chain | None = None) -> SyncReport:
     report.seconds = time.monotonic() - started
     if report.busy:
         report.final_block = SyncCheckpoint.objects.get(chain_id=chain_id).final_block
+    if report.transfers_new:
+        events.publish(
+            "chain_synced", chain_id=chain_id, to_block=report.synced_block, transfers_new=report.transfers_new
+        )
     return report
