@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from rest_framework import serializers
+from rest_framework.fields import empty
 from rest_framework.utils import html
 
 NOT_A_STRING = "Not a valid string."
@@ -48,3 +49,17 @@ class Input(serializers.Serializer):
         if errors:
             raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON ``true`` or ``false`` only, as the schema says (DRF's BooleanField also takes "0",
+    "yes", 1 ..., which the schema does not allow). For JSON-only views."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+    # DRF reads a boolean missing from a form body as false (an unticked box): here it is missing.
+    default_empty_html = empty
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid")

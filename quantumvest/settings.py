@@ -354,7 +354,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Choice sets used by more than one field: one component name each.
-    "ENUM_NAME_OVERRIDES": {"AssetTypeEnum": "apps.assets.models.AssetType"},
+    "ENUM_NAME_OVERRIDES": {
+        "AssetTypeEnum": "apps.assets.models.AssetType",
+        "AlertKindEnum": "apps.home.models.AlertKind",
+        "AddressKindEnum": "apps.onchain.models.AddressKind",
+    },
 }
 
 # --- E-mail ---------------------------------------------------------------------------------------

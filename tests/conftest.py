@@ -23,6 +23,23 @@ TEST_QUEUE = f"qv-test-{XDIST_WORKER}"
 
 
 @pytest.fixture(autouse=True)
+def _tier_rate_out_of_the_way(monkeypatch):
+    """Tests call the API faster than a person would: the per-tier rate (apps/accounts/tiers.py) is
+    lifted unless a test asks for the table's rates with the ``tier_rates`` fixture."""
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "tier", "1000000/min")
+
+
+@pytest.fixture
+def tier_rates(monkeypatch):
+    """The per-tier API rates of the table, as in production."""
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "tier", None)
+
+
+@pytest.fixture(autouse=True)
 def _isolated_cache():
     """Each test starts with an empty cache (throttle counters, lockouts, cached responses)."""
     from django.core.cache import cache

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 
 from apps.assets.market import market_date
 from apps.assets.models import AssetType, PriceBar
+from apps.assets.views import sparkline_points  # the asset list's sparklines, same box
 from apps.home.models import WatchlistEntry
 from apps.onchain.models import TrackedAddress, Transfer
 from apps.portfolios.models import Portfolio, PortfolioAsset
@@ -26,7 +27,7 @@ from apps.predictions import scoring
 from apps.predictions.models import Prediction
 from quantumvest.jobs import job_models, unfinished
 
-SPARKLINE_DAYS = 90
+SPARKLINE_BARS = 63  # about three months of trading days, ending at each asset's last bar
 MOVERS = 6
 JOBS = 8
 TRANSFERS = 5
@@ -109,19 +110,6 @@ class Dashboard:
         return self.day_change / before if before else None
 
 
-def _sparkline(closes: list[Decimal], width: int = 120, height: int = 32) -> str:
-    if len(closes) < 2:
-        return ""
-    low, high = min(closes), max(closes)
-    span = (high - low) or Decimal(1)
-    step = Decimal(width) / (len(closes) - 1)
-    points = (
-        f"{float(i * step):.1f},{float(Decimal(height) - (close - low) / span * Decimal(height - 2) - 1):.1f}"
-        for i, close in enumerate(closes)
-    )
-    return " ".join(points)
-
-
 def _bars(symbols: set[str]) -> dict[str, list[tuple[date, Decimal]]]:
     """Every bar (date, close) of these assets, oldest first: one query."""
     series: dict[str, list[tuple[date, Decimal]]] = defaultdict(list)
@@ -151,17 +139,23 @@ def _value_chart(lots: list[PortfolioAsset], bars: dict, benchmark: str) -> dict
     if not days:
         return {}
 
-    def filled(symbol: str) -> list[float | None]:
+    def filled(symbol: str, hold_last: bool = True) -> list[float | None]:
+        """The symbol's close on each day, the last one carried forward (as the portfolio pages value a
+        holding); without ``hold_last`` nothing after the symbol's own last bar."""
         values: list[float | None] = [None] * len(days)
         last = None
-        known = {day: float(close) for day, close in bars.get(symbol, [])}
+        own = bars.get(symbol, [])
+        known = {day: float(close) for day, close in own}
+        final = own[-1][0] if own else None
         for i, day in enumerate(days):
+            if not hold_last and final is not None and day > final:
+                break
             last = known.get(day, last)
             values[i] = last
         return values
 
     closes = {symbol: filled(symbol) for symbol in {lot.asset_id for lot in lots}}
-    bench = filled(benchmark) if bars.get(benchmark) else None
+    bench = filled(benchmark, hold_last=False) if bars.get(benchmark) else None
     total = [0.0] * len(days)
     bench_total = [0.0] * len(days) if bench else None
     for lot in lots:
@@ -179,7 +173,9 @@ def _value_chart(lots: list[PortfolioAsset], bars: dict, benchmark: str) -> dict
                     bench_total[i] += units * bench[i]
     chart = {"dates": [day.isoformat() for day in days], "value": [round(v, 2) for v in total]}
     if bench_total is not None:
-        chart["benchmark"] = [round(v, 2) for v in bench_total]
+        # The benchmark line ends with the benchmark's own prices: carried on, it would claim a flat market.
+        last = max((i for i, close in enumerate(bench) if close is not None), default=-1)
+        chart["benchmark"] = [round(v, 2) if i <= last else None for i, v in enumerate(bench_total)]
         chart["benchmark_label"] = f"Same purchases in {benchmark}"
     return chart
 
@@ -188,9 +184,11 @@ def _latest_forecasts(symbols: set[str]) -> dict[str, Prediction]:
     """The latest-issued forecast of each asset, its nearest horizon: one query."""
     chosen: dict[str, Prediction] = {}
     if symbols:
-        rows = Prediction.objects.filter(asset_id__in=symbols).order_by("asset_id", "-as_of", "horizon_periods")
-        recent = rows.filter(as_of__gte=market_date() - timedelta(days=45))
-        for prediction in recent:
+        newest = Prediction.objects.filter(asset_id=OuterRef("asset_id")).order_by("-as_of").values("as_of")[:1]
+        rows = Prediction.objects.filter(asset_id__in=symbols, as_of=Subquery(newest)).order_by(
+            "asset_id", "horizon_periods", "-timestamp"
+        )
+        for prediction in rows:
             chosen.setdefault(prediction.asset_id, prediction)
     return chosen
 
@@ -224,14 +222,13 @@ def running_jobs(user) -> list:
     return sorted(found, key=lambda job: job.created_at, reverse=True)[:JOBS]
 
 
-def _watch_rows(watched: list[WatchlistEntry], bars: dict, forecasts: dict, end: date) -> list[WatchRow]:
-    cutoff = end - timedelta(days=SPARKLINE_DAYS)
+def _watch_rows(watched: list[WatchlistEntry], bars: dict, forecasts: dict) -> list[WatchRow]:
     return [
         WatchRow(
             entry.asset_id,
             entry.asset.name,
             _movement(entry.asset_id, entry.asset.name, bars.get(entry.asset_id, [])),
-            _sparkline([close for day, close in bars.get(entry.asset_id, []) if day >= cutoff]),
+            sparkline_points(tuple(float(close) for _day, close in bars.get(entry.asset_id, [])[-SPARKLINE_BARS:])),
             forecasts.get(entry.asset_id),
         )
         for entry in watched
@@ -242,7 +239,7 @@ def build_watchlist(user) -> list[WatchRow]:
     """The watchlist page's rows: three queries whatever its length."""
     watched = list(WatchlistEntry.objects.filter(user=user).select_related("asset").order_by("asset_id"))
     symbols = {entry.asset_id for entry in watched}
-    return _watch_rows(watched, _bars(symbols), _latest_forecasts(symbols), market_date())
+    return _watch_rows(watched, _bars(symbols), _latest_forecasts(symbols))
 
 
 def build(user) -> Dashboard:
@@ -292,7 +289,7 @@ def build(user) -> Dashboard:
     forecasts = _latest_forecasts(held | watched_symbols)
     records = _records(held)
     board.forecasts = [ForecastRow(s, forecasts[s], records.get(s)) for s in sorted(held) if s in forecasts]
-    board.watchlist = _watch_rows(watched, bars, forecasts, board.market_date)
+    board.watchlist = _watch_rows(watched, bars, forecasts)
 
     board.chart = _value_chart(lots, bars, benchmark)
     by_type: dict[str, Decimal] = defaultdict(Decimal)
@@ -311,9 +308,17 @@ def build(user) -> Dashboard:
             condition |= Q(chain_id=address.chain_id, from_address=address.address) | Q(
                 chain_id=address.chain_id, to_address=address.address
             )
-        board.transfers = list(
-            Transfer.objects.filter(condition)
-            .select_related("token")
-            .order_by("-block_number", "-log_index")[:TRANSFERS]
-        )
+        labels = {address.address.lower(): address.label or address.address[:10] for address in board.addresses}
+        recent = Transfer.objects.filter(condition).select_related("token").order_by("-block_number", "-log_index")
+        for transfer in recent[:TRANSFERS]:
+            decimals = (transfer.token.decimals or 0) if transfer.token_id else 18
+            board.transfers.append(
+                {
+                    "transfer": transfer,
+                    "amount": Decimal(transfer.value) / (Decimal(10) ** decimals),
+                    "unit": (transfer.token.symbol or "tokens") if transfer.token_id else "ETH",
+                    "sender": labels.get(transfer.from_address.lower(), transfer.from_address[:10] + "…"),
+                    "receiver": labels.get(transfer.to_address.lower(), transfer.to_address[:10] + "…"),
+                }
+            )
     return board

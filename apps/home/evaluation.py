@@ -224,7 +224,7 @@ def _drift(alert: Alert) -> tuple[Decimal, str] | None:
         symbol: abs(Decimal(current.get(symbol, 0)) - Decimal(str(run.weights.get(symbol, 0)))) * HUNDRED
         for symbol in symbols
     }
-    symbol = max(gaps, key=lambda s: (gaps[s], s))
+    symbol = max(sorted(gaps), key=gaps.get)  # the first in symbol order among equal gaps
     return gaps[symbol], symbol
 
 

@@ -249,7 +249,7 @@ def test_dashboard_is_an_honest_empty_state_with_links(client):
     assert response.status_code == 200
     assert "Welcome, Ada" in response.text
     assert 'href="/assets/"' in response.text and 'href="/portfolios/"' in response.text
-    assert "No portfolios yet" in response.text
+    assert "Start with a portfolio" in response.text
 
 
 def test_admin_link_only_for_staff(client):

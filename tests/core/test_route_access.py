@@ -84,6 +84,9 @@ VALUES = {
     "url": "nowhere/",
     "uidb64": "MQ",
     "token": "set-password",
+    "alert_id": ANY_UUID,
+    "notification_id": 1,
+    "kind": "price_above",
 }
 LOGIN_PAGES = (resolve_url(settings.LOGIN_URL), "/admin/login/")
 

@@ -18,6 +18,7 @@ def test_beat_schedules_every_market_day_task_in_the_lists_order():
         "apps.predictions.tasks.score_matured",
         "apps.predictions.tasks.generate_nightly",
         "onchain.notarize_predictions",
+        "home.evaluate_alerts",
     ]
     times = []
     for name, task, schedule in entries:
@@ -40,5 +41,5 @@ def test_the_replay_runs_the_list_in_order_and_a_task_added_to_it_in_process(set
         "apps.predictions.tasks.generate_nightly",
         "onchain.notarize_predictions",
     ]
-    assert list(results) == [*calls, "quantumvest.ping"]
+    assert list(results) == [*calls, "home.evaluate_alerts", "quantumvest.ping"]  # the alerts run as their task
     assert results["quantumvest.ping"] == "pong"  # its body ran here, not through the broker

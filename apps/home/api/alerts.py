@@ -12,6 +12,7 @@ from apps.home.models import Alert, AlertKind, Channel
 from apps.home.services import alerts as service
 from quantumvest.errors import ValidationFailed
 from quantumvest.schema import error_response
+from quantumvest.serializers import Input, StrictBooleanField
 
 TIER_LIMIT = error_response("Your plan allows no more alerts (code `tier_limit`); the message names the limit.")
 NOT_FOUND = error_response("No such alert of yours (code `not_found`).")
@@ -50,7 +51,7 @@ class AlertOutput(serializers.ModelSerializer):
         return alert.tracked_address.address if alert.tracked_address_id else None
 
 
-class AlertInput(serializers.Serializer):
+class AlertInput(Input):
     kind = serializers.ChoiceField(choices=AlertKind.choices)
     symbol = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=20)
     threshold = serializers.DecimalField(max_digits=24, decimal_places=8, required=False, allow_null=True)
@@ -59,16 +60,18 @@ class AlertInput(serializers.Serializer):
     channels = serializers.ListField(
         child=serializers.ChoiceField(choices=Channel.choices), required=False, default=[Channel.IN_APP]
     )
-    active = serializers.BooleanField(required=False, default=True)
+    active = StrictBooleanField(required=False, default=True)
 
 
-class AlertPatchInput(serializers.Serializer):
+class AlertPatchInput(Input):
+    require_any = True
+
     symbol = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=20)
     threshold = serializers.DecimalField(max_digits=24, decimal_places=8, required=False, allow_null=True)
     portfolio = serializers.UUIDField(required=False, allow_null=True)
     address = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=42)
     channels = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices), required=False)
-    active = serializers.BooleanField(required=False)
+    active = StrictBooleanField(required=False)
 
 
 def _filtered(request, rows):

@@ -12,6 +12,7 @@ from apps.home.models import AlertKind, EmailMode, Notification, NotificationPre
 from apps.home.services import notifications as service
 from quantumvest.errors import ValidationFailed
 from quantumvest.schema import error_response
+from quantumvest.serializers import Input, StrictBooleanField
 
 NOT_FOUND = error_response("No such notification of yours (code `not_found`).")
 
@@ -38,8 +39,8 @@ class PreferenceOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PreferenceInput(serializers.Serializer):
-    in_app = serializers.BooleanField(help_text="Show this kind in the notification centre and push it to open pages.")
+class PreferenceInput(Input):
+    in_app = StrictBooleanField(help_text="Show this kind in the notification centre and push it to open pages.")
     email = serializers.ChoiceField(choices=EmailMode.choices, help_text="off, immediate or digest.")
 
 
@@ -99,6 +100,7 @@ class NotificationReadAllView(GenericAPIView):
 
 class PreferenceListView(GenericAPIView):
     serializer_class = PreferenceOutput
+    queryset = NotificationPreference.objects.none()  # for the schema; rows come from the service
     pagination_class = None
 
     @extend_schema(summary="How each kind of notification reaches you", responses=PreferenceOutput(many=True))

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from apps.home.models import WatchlistEntry
 from apps.home.services import watchlist as service
 from quantumvest.schema import error_response
+from quantumvest.serializers import Input
 
 TIER_LIMIT = error_response("Your plan allows no more watched assets (code `tier_limit`).")
 NOT_WATCHED = error_response("The asset is not on your watchlist (code `not_found`).")
@@ -28,7 +29,7 @@ class WatchlistOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class WatchlistInput(serializers.Serializer):
+class WatchlistInput(Input):
     symbol = serializers.CharField(max_length=20)
 
 

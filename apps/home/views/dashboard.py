@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from apps.home import dashboard as read_model
 from apps.home.services import notifications
+from apps.portfolios.selectors import portfolio_summaries
 
 FEED = 5  # notifications in the alerts feed
 
@@ -23,6 +24,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "notifications": notifications.recent_notifications(request.user, limit=FEED),
         "unread": notifications.unread_count(request.user),
         "jobs": board.jobs,
+        "portfolio_summaries": portfolio_summaries(request.user),
     }
     return render(request, "home/dashboard.html", context)
 

@@ -19,8 +19,10 @@ import redis.asyncio as aioredis
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
+from django.contrib.auth.views import redirect_to_login
 from django.contrib.sessions.backends.base import SessionBase
-from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
+from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils.crypto import constant_time_compare
 
 from apps.home import realtime
@@ -67,8 +69,12 @@ def _refused(status: int, detail: str, code: str, retry_after: int | None = None
 
 async def stream(request: HttpRequest):
     user = await request.auser()
-    if not user.is_authenticated:
-        return _refused(403, "Sign in to receive live updates.", "not_authenticated")
+    if not user.is_authenticated:  # like every page (pages show the stream only to signed-in users)
+        return redirect_to_login(request.get_full_path())
+    if not isinstance(request, ASGIRequest):
+        # Under a WSGI server (gunicorn's sync workers, the test server) an endless stream would hold
+        # a worker and be buffered whole. 204 tells EventSource not to reconnect; the page polls.
+        return HttpResponse(status=204)
     try:
         stream_id = await sync_to_async(realtime.acquire_stream, thread_sensitive=False)(user.pk)
     except realtime.StreamUnavailable:

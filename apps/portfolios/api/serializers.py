@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from rest_framework import serializers
-from rest_framework.fields import empty
 
 from apps.portfolios import optimization
 from apps.portfolios.models import (
@@ -15,7 +14,7 @@ from apps.portfolios.models import (
     PortfolioAsset,
     PortfolioShare,
 )
-from quantumvest.serializers import Input
+from quantumvest.serializers import Input, StrictBooleanField
 
 
 class PortfolioInput(Input):
@@ -254,20 +253,6 @@ class BacktestRunOutput(serializers.ModelSerializer):
 
 
 # --- Share links ---------------------------------------------------------------------------------
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """A JSON ``true`` or ``false`` only, as the schema says (DRF's BooleanField also takes "0",
-    "yes", 1 ..., which the schema does not allow). For JSON-only views."""
-
-    default_error_messages = {"invalid": "Must be true or false."}
-    # DRF reads a boolean missing from a form body as false (an unticked box): here it is missing.
-    default_empty_html = empty
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool):
-            return data
-        self.fail("invalid")
 
 
 class ShareInput(Input):
