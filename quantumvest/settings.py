@@ -109,6 +109,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "apps.assets.context_processors.market",
                 "apps.replay.context_processors.replay",
+                "apps.home.context_processors.live",
             ],
             "debug": DEBUG,
         },

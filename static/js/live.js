@@ -90,6 +90,12 @@
     lastUnread = unread;
   });
 
+  // Served by a WSGI server, the page has no stream (see templates/base.html): it polls from the start.
+  document.addEventListener("DOMContentLoaded", function () {
+    const root = live();
+    if (root && !root.hasAttribute("sse-connect")) startPolling();
+  });
+
   document.addEventListener("click", function (event) {
     const close = event.target.closest(".toast__close");
     if (close) close.closest(".toast").remove();

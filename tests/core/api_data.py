@@ -12,11 +12,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from apps.assets.models import Asset
+from apps.home.models import Alert, Notification
 from apps.onchain.models import TrackedAddress, TrackedTransaction
 from apps.onchain.networks import IN_PROCESS_CHAIN_ID
 from apps.portfolios.models import BacktestRun, OptimizationRun, Portfolio, PortfolioAsset, PortfolioShare
 from apps.predictions.models import ModelVersion, Prediction, PredictionJob
 from tests.assets.factories import AssetFactory, price_history
+from tests.home.factories import AlertFactory, NotificationFactory
 from tests.onchain.factories import TokenFactory, TrackedAddressFactory
 from tests.portfolios.factories import (
     BacktestRunFactory,
@@ -44,6 +46,8 @@ class OwnedData:
 
     tracked: TrackedAddress
     tracked_token: TrackedAddress
+    alert: Alert
+    notification: Notification
 
     def url_kwargs(self) -> dict[str, object]:
         """A real value for every URL keyword of the API."""
@@ -60,6 +64,9 @@ class OwnedData:
             "address": self.tracked_token.address,
             "share_id": self.share.id,
             "token": self.share.token,
+            "alert_id": self.alert.id,
+            "notification_id": self.notification.id,
+            "kind": "price_above",
         }
 
 
@@ -117,4 +124,6 @@ def owned_data(user, *, symbol: str = "QVA") -> OwnedData:
         share=PortfolioShareFactory(portfolio=portfolio),
         tracked=TrackedAddressFactory(owner=user, label="Core wallet"),
         tracked_token=TrackedAddressFactory(owner=user, kind="token", address=token.address, token=token),
+        alert=AlertFactory(user=user, kind="daily_move", asset=asset, threshold=Decimal(5)),
+        notification=NotificationFactory(user=user, title="Core notification"),
     )
