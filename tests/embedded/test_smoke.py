@@ -28,6 +28,7 @@ from apps.portfolios import services as portfolio_services
 from apps.portfolios.models import BacktestRun, OptimizationRun
 from apps.predictions.models import Prediction, PredictionJob
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
+from tests.home.factories import NotificationFactory
 from tests.onchain.factories import TokenFactory, TrackedAddressFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -271,6 +272,8 @@ def test_every_page_and_api_route_answers_without_a_server_error(world):
         .post(f"/api/v1/portfolios/{portfolio.id}/shares/", {"include_quantities": False}, format="json")
         .json()
     )
+    alert = world["api"].post("/api/v1/alerts/", {"kind": "job_finished"}, format="json").json()
+    notification = NotificationFactory(user=user, title="Smoke notification")
     ids = {
         "common": {
             "symbol": "SPY",
@@ -281,6 +284,9 @@ def test_every_page_and_api_route_answers_without_a_server_error(world):
             "pk": Prediction.objects.filter(asset_id="SPY").first().pk,
             "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
             "token": default_token_generator.make_token(user),
+            "alert_id": alert["id"],
+            "notification_id": notification.pk,
+            "kind": "price_above",
         },
         "by_name": {
             "assets:import-job": {"job_id": import_job.pk},
