@@ -25,6 +25,7 @@ from apps.portfolios.models import Portfolio, PortfolioAsset
 from apps.portfolios.selectors import DEFAULT_BENCHMARK
 from apps.predictions import scoring
 from apps.predictions.models import Prediction
+from apps.predictions.track_record import FIGURE_FIELDS
 from quantumvest.jobs import job_models, unfinished
 
 SPARKLINE_BARS = 63  # about three months of trading days, ending at each asset's last bar
@@ -197,17 +198,10 @@ def _records(symbols: set[str]) -> dict[str, scoring.Figures]:
     """The measured record (every scored forecast) of each asset: one query."""
     grouped: dict[str, list[scoring.ScoredForecast]] = defaultdict(list)
     if symbols:
+        # The public track record's figure fields (its definitions), the asset first.
+        scored = FIGURE_FIELDS[FIGURE_FIELDS.index("as_of_price") :]
         rows = Prediction.objects.filter(asset_id__in=symbols, realised_price__isnull=False).values_list(
-            "asset_id",
-            "as_of_price",
-            "predicted_price",
-            "confidence_lower",
-            "confidence_upper",
-            "realised_price",
-            "direction",
-            "confidence_score",
-            "target_date",
-            "level",
+            "asset_id", *scored
         )
         for symbol, *fields in rows.iterator(chunk_size=5000):
             grouped[symbol].append(scoring.ScoredForecast(*fields))
