@@ -111,6 +111,8 @@ TEMPLATES = [
                 "apps.replay.context_processors.replay",
                 "apps.home.context_processors.live",
             ],
+            # One set of number filters (money, quantity, percent, ...) in every template.
+            "builtins": ["quantumvest.templatetags.numbers"],
             "debug": DEBUG,
         },
     }

@@ -188,8 +188,8 @@ def lot_edit(request: HttpRequest, portfolio: Portfolio, lot_id) -> HttpResponse
     lot = _lot(request, portfolio, lot_id)
     initial = {
         "symbol": lot.asset_id,
-        "quantity": lot.quantity.normalize(),
-        "purchase_price": lot.purchase_price.normalize(),
+        "quantity": lot.quantity,
+        "purchase_price": lot.purchase_price,
         "purchase_date": lot.purchase_date,
     }
     form = LotForm(request.POST or None, initial=initial, prefix=f"lot-{lot.id.hex[:8]}")

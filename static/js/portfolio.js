@@ -1,51 +1,73 @@
-/* Portfolio page charts (Apache ECharts, vendored). Data comes from the data-portfolio-charts
- * attribute (JSON); QV.onLoad re-runs this for the performance fragment htmx swaps in.
+/* Portfolio page charts (Apache ECharts, vendored; theme from app.js). Data comes from the
+ * data-portfolio-charts attribute (JSON); QV.onLoad re-runs this for the performance fragment htmx
+ * swaps in.
  */
 (function () {
   "use strict";
 
+  const fmt = window.QV.format;
+
   function money(value, currency) {
-    return Number(value).toLocaleString(undefined, { maximumFractionDigits: 0 }) + " " + currency;
+    return fmt.money(value, 0) + " " + currency;
   }
 
-  // Text in the page's colours (readable in dark mode too); ECharts defaults to dark grey.
-  function textColor() {
-    return getComputedStyle(document.documentElement).getPropertyValue("--qv-text-muted").trim() || "#5b6478";
-  }
-
-  function pie(data, currency) {
+  // A donut: labels beside the slices where there is room, hidden when they would collide; on a
+  // narrow screen no side labels at all (they were clipped), the legend names each slice with its share.
+  function pie(data, currency, narrow) {
+    const total = data.reduce(function (sum, d) { return sum + Number(d.value); }, 0);
+    const share = {};
+    data.forEach(function (d) { share[d.name] = total ? Number(d.value) / total : 0; });
     return {
       tooltip: {
         trigger: "item",
-        formatter: function (p) {
-          return p.name + ": " + money(p.value, currency) + " (" + p.percent.toFixed(1) + " %)";
-        },
+        formatter: function (p) { return p.name + ": " + money(p.value, currency) + " (" + fmt.percent(p.percent / 100) + ")"; },
       },
-      legend: { type: "scroll", bottom: 0, textStyle: { color: textColor() } },
-      // One line per label: a two-line label sat across its own label line.
+      legend: {
+        type: "plain",
+        bottom: 0,
+        left: "center",
+        itemWidth: 12,
+        itemHeight: 10,
+        formatter: function (name) { return name + " " + fmt.percent(share[name]); },
+      },
       series: [
         {
           type: "pie",
-          radius: ["30%", "56%"],
-          center: ["50%", "45%"],
+          radius: narrow ? ["38%", "64%"] : ["34%", "58%"],
+          center: ["50%", narrow ? "40%" : "42%"],
           data: data,
-          label: { formatter: "{b} {d}%", color: textColor(), overflow: "none" },
+          avoidLabelOverlap: true,
+          label: narrow ? { show: false } : { formatter: "{b}", overflow: "truncate", width: 90 },
+          labelLine: { show: !narrow, length: 10, length2: 8 },
+          labelLayout: { hideOverlap: true },
         },
       ],
     };
   }
 
-  function line(data) {
+  function line(data, narrow) {
+    const names = ["Portfolio", "Same purchases in " + data.benchmark];
     return {
-      tooltip: { trigger: "axis" },
-      legend: { data: ["Portfolio", "Same purchases in " + data.benchmark], textStyle: { color: textColor() } },
-      grid: { left: 70, right: 20, top: 40, bottom: 60 },
-      xAxis: { type: "category", data: data.dates, axisLabel: { color: textColor() } },
-      yAxis: { type: "value", scale: true, name: data.currency, nameTextStyle: { color: textColor() }, axisLabel: { color: textColor() } },
-      dataZoom: [{ type: "inside" }, { type: "slider" }],
+      tooltip: {
+        trigger: "axis",
+        valueFormatter: function (v) { return money(v, data.currency); },
+      },
+      legend: { data: names, top: 0, left: 0 },
+      grid: { left: narrow ? 48 : 64, right: 16, top: 56, bottom: 64 },
+      xAxis: { type: "category", data: data.dates, axisLabel: { hideOverlap: true } },
+      yAxis: {
+        type: "value",
+        scale: true,
+        name: data.currency,
+        nameLocation: "end",
+        nameGap: 12,
+        nameTextStyle: { align: "left", padding: [0, 0, 0, narrow ? -40 : -56] },
+        axisLabel: { formatter: fmt.axis },
+      },
+      dataZoom: [{ type: "inside" }, { type: "slider", height: 20, bottom: 8 }],
       series: [
-        { name: "Portfolio", type: "line", showSymbol: false, data: data.value },
-        { name: "Same purchases in " + data.benchmark, type: "line", showSymbol: false, data: data.benchmark_value },
+        { name: names[0], type: "line", showSymbol: false, data: data.value },
+        { name: names[1], type: "line", showSymbol: false, data: data.benchmark_value },
       ],
     };
   }
@@ -65,10 +87,10 @@
         element.textContent = kind === "value" ? "No history yet." : "No priced holdings yet.";
         return;
       }
-      window.QV.chart(element).setOption(kind === "value" ? line(data) : pie(data[kind], data.currency));
+      const narrow = window.QV.narrow(element);
+      window.QV.chart(element).setOption(kind === "value" ? line(data, narrow) : pie(data[kind], data.currency, narrow));
     });
   }
 
   window.QV.each("[data-portfolio-charts]", draw);
-
 })();

@@ -138,6 +138,13 @@ def test_edit_lot_page_works_without_javascript(client, user):
     assert page.status_code == 200 and "<html" in page.content.decode()
 
 
+def test_edit_lot_form_shows_whole_numbers_as_typed_not_in_exponent_notation(client, user):
+    lot = LotFactory(portfolio__user=user, quantity=Decimal("20"), purchase_price=Decimal("430"))
+    html = client.get(f"/portfolios/{lot.portfolio_id}/lots/{lot.id}/edit/", **HTMX).content.decode()
+    assert 'value="20"' in html and 'value="430"' in html
+    assert "E+" not in html
+
+
 def test_delete_lot(client, user):
     lot = LotFactory(portfolio__user=user)
     response = client.post(f"/portfolios/{lot.portfolio_id}/lots/{lot.id}/delete/", **HTMX)
@@ -159,7 +166,7 @@ def test_detail_page_shows_valuation_weights_and_chart_data(client, user):
     html = response.content.decode()
     assert response.status_code == 200
     assert "180.00 USD" in html  # 10 × 12 + 2 × 30
-    assert "66.7 %" in html and "33.3 %" in html  # weights
+    assert "66.7%" in html and "33.3%" in html  # weights
     assert 'id="portfolio-charts"' in html and "js/portfolio.js" in html
     assert "How it is computed" in html and "Annualisation: 252" in html
 
