@@ -428,9 +428,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"client_errors": {"()": "quantumvest.log_filters.ClientErrorWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.string("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django.request": {"filters": ["client_errors"]},
         "cmdstanpy": {"level": "WARNING"},
         "prophet": {"level": "WARNING"},
         "axes": {"level": "WARNING"},

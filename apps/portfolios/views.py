@@ -17,12 +17,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.text import slugify
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
 
 from apps.accounts import tiers
+from apps.assets.market import market_date
 from apps.portfolios import holdings_csv, optimization, optimization_services, selectors, services
 from apps.portfolios.access import portfolio_view
 from apps.portfolios.forms import ImportForm, LotForm, OptimizeForm, PortfolioForm, RenameForm
@@ -247,7 +249,7 @@ def holdings_import(request: HttpRequest, portfolio: Portfolio) -> HttpResponse:
                     except DomainError:
                         context["preview"] = services.preview_holdings_import(text=text)
                     else:
-                        messages.success(request, f"Imported {len(lots)} lot(s).")
+                        messages.success(request, f"Imported {len(lots)} lot{pluralize(len(lots))}.")
                         return _go(request, reverse("portfolios:detail", args=[portfolio.id]))
                 else:
                     context["preview"] = services.preview_holdings_import(text=text)
@@ -258,7 +260,8 @@ def holdings_import(request: HttpRequest, portfolio: Portfolio) -> HttpResponse:
 @portfolio_view("GET")
 def holdings_export(request: HttpRequest, portfolio: Portfolio) -> HttpResponse:
     response = HttpResponse(services.export_holdings(portfolio=portfolio), content_type="text/csv; charset=utf-8")
-    filename = f"{slugify(portfolio.name) or 'portfolio'}-holdings.csv"
+    # "Core holdings" → core-holdings-2017-12-29.csv (not core-holdings-holdings.csv): the name and the day.
+    filename = f"{slugify(portfolio.name) or 'portfolio'}-{market_date():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -219,7 +220,7 @@ def test_export_is_formula_safe_and_reimports(client, user):
     LotFactory(portfolio=portfolio, asset=weird, quantity=Decimal("12.50"), purchase_price=Decimal("3.25"))
     response = client.get(f"/portfolios/{portfolio.id}/export.csv")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    assert 'filename="my-stocks-holdings.csv"' in response["Content-Disposition"]
+    assert re.search(r'filename="my-stocks-\d{4}-\d{2}-\d{2}\.csv"', response["Content-Disposition"])
     lines = response.content.decode().splitlines()
     assert lines[0] == "symbol,quantity,purchase_price,purchase_date"
     assert lines[1] == "'-X2,12.5,3.25,2020-01-02"
