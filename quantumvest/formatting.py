@@ -9,7 +9,7 @@ number. The template filters of the same names (``quantumvest.templatetags.numbe
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 
 MINUS = "\u2212"
 MISSING = "\u2014"
@@ -83,11 +83,10 @@ def quantity(value, max_places: int = 8) -> str:
     number = _decimal(value)
     if number is None:
         return MISSING
-    number = (
-        number.quantize(Decimal(1).scaleb(-int(max_places)))
-        if number.as_tuple().exponent < -int(max_places)
-        else number
-    )
-    number = number.normalize()
-    text = f"{abs(number):,f}"
+    with localcontext() as exact:
+        exact.prec = 200  # token amounts in base units run past the default 28 digits: never round them
+        if number.as_tuple().exponent < -int(max_places):
+            number = number.quantize(Decimal(1).scaleb(-int(max_places)))
+        number = number.normalize()
+        text = f"{abs(number):,f}"
     return _signed(text, number, plus=False)

@@ -40,6 +40,7 @@ def _chart_data(asset, predictions, history) -> dict:
     )
     return {
         "symbol": asset.id,
+        "currency": asset.currency,
         "history": [[day.date().isoformat(), round(float(value), 8)] for day, value in history.items()],
         "origin": origin,
         "fan": fan,

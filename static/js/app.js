@@ -154,7 +154,11 @@
     const labels = [];
     if (!row) return labels;
     Array.prototype.forEach.call(row.cells, function (cell) {
-      const text = (cell.dataset.label || cell.textContent).replace(/\s+/g, " ").trim();
+      // A header's own words, a line break read as a space ("Likely range<br>how often" → two words).
+      const words = Array.prototype.map.call(cell.childNodes, function (node) {
+        return node.nodeName === "BR" ? " " : node.textContent;
+      });
+      const text = (cell.dataset.label || words.join("")).replace(/\s+/g, " ").trim();
       for (let i = 0; i < (cell.colSpan || 1); i += 1) labels.push(i === 0 ? text : "");
     });
     return labels;

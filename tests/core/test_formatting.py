@@ -32,6 +32,11 @@ def test_money_has_thousands_separators_a_real_minus_and_a_dash_when_unknown(val
     assert formatting.money(value) == expected
 
 
+def test_token_amounts_keep_every_decimal_they_are_given_places_for():
+    amount = "123456789012345678901234567890.123456789012345678"
+    assert formatting.quantity(amount, 18) == "123,456,789,012,345,678,901,234,567,890.123456789012345678"
+
+
 def test_signed_money_marks_gains_with_a_plus_and_zero_with_nothing():
     assert formatting.signed_money(Decimal("1234.5")) == "+1,234.50"
     assert formatting.signed_money(Decimal("-315.04")) == f"{MINUS}315.04"
@@ -49,6 +54,7 @@ def test_signed_money_marks_gains_with_a_plus_and_zero_with_nothing():
         (Decimal("0.00000001"), "0.00000001"),
         (Decimal("-3.5"), f"{MINUS}3.5"),
         (Decimal("1E-12"), "0"),
+        ("123456789012345678901234567890.123456789", "123,456,789,012,345,678,901,234,567,890.12345679"),
     ],
 )
 def test_quantities_read_as_stored_without_exponents_or_trailing_zeros(value, expected):
