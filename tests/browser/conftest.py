@@ -11,6 +11,7 @@ would have done after each test.
 from __future__ import annotations
 
 import os
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -77,9 +78,20 @@ def site(django_db_setup, django_db_blocker, tmp_path_factory):
         finally:
             if server is not None:
                 server.terminate()
-                server.join()
-            connections.close_all()
+                # The server's request threads are daemons that it does not join: wait for them to
+                # close their database connections, or the test database cannot be dropped.
+                for thread in threading.enumerate():
+                    if "process_request_thread" in thread.name:
+                        thread.join(timeout=10)
             call_command("flush", interactive=False, verbosity=0)
+            # A connection opened by a thread that has ended (a job published or run in a helper thread)
+            # is never closed by Django; this process's test database cannot be dropped while it lives.
+            with connections["default"].cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            connections.close_all()  # pytest-django drops the test database after the session
             app.conf.task_always_eager = eager
             reset_chains()
             overrides.disable()
