@@ -71,6 +71,7 @@ LAYOUT = (
     }
     return null;
   };
+  const reported = new Set();
   for (const el of document.querySelectorAll('table, .chart, canvas, svg')) {
     const card = el.closest('.card');
     if (!card || el.closest('[hidden]') || el.getClientRects().length === 0) continue;
@@ -79,25 +80,30 @@ LAYOUT = (
     const box = el.getBoundingClientRect();
     const cardBox = card.getBoundingClientRect();
     const wrapper = scroller(el, card);
+    const scrolls = wrapper && wrapper.scrollWidth > wrapper.clientWidth + 1;
     const what = kind + ' ' + describe(el) + ' (' + px(box.width) + ' px wide)';
-    if (wrapper && wrapper.scrollWidth > wrapper.clientWidth + 1) {
-      if (wide) {
-        findings.push('[' + kind + ' scrolls] ' + what + ' needs sideways scrolling in ' + describe(wrapper) +
-                      ' (' + wrapper.clientWidth + ' px shown of ' + wrapper.scrollWidth + ' px) in card ' + cardName(card));
-      }
-      const wrapBox = wrapper.getBoundingClientRect();
-      if (wrapBox.right > cardBox.right + 0.5 || wrapBox.left < cardBox.left - 0.5) {
-        findings.push('[' + kind + ' wider than card] the scrolling wrapper ' + describe(wrapper) + ' of ' + what +
-                      ' spans ' + px(wrapBox.left) + '..' + px(wrapBox.right) + ' px, outside card ' + cardName(card) +
-                      ' (' + px(cardBox.left) + '..' + px(cardBox.right) + ' px)');
-      }
-      continue;
-    }
+    const inWrapper = scrolls ? ', in ' + describe(wrapper) + ' which scrolls sideways (' + wrapper.clientWidth +
+                                ' px shown of ' + wrapper.scrollWidth + ' px)' : '';
+    if (scrolls) reported.add(wrapper);
     if (box.right > cardBox.right + 0.5 || box.left < cardBox.left - 0.5) {
       findings.push('[' + kind + ' wider than card] ' + what + ' spans ' + px(box.left) + '..' + px(box.right) +
                     ' px, outside card ' + cardName(card) + ' (' + px(cardBox.left) + '..' + px(cardBox.right) +
-                    ' px, ' + px(cardBox.width) + ' px wide)');
+                    ' px, ' + px(cardBox.width) + ' px wide)' + inWrapper);
+    } else if (scrolls && wide) {
+      findings.push('[' + kind + ' scrolls] ' + what + ' needs sideways scrolling' + inWrapper + ' in card ' + cardName(card));
     }
+  }
+  // Anything else that scrolls sideways (a navigation bar on a phone) or cuts its content off.
+  for (const el of document.body.querySelectorAll('*')) {
+    if (reported.has(el) || el.getClientRects().length === 0 || el.scrollWidth <= el.clientWidth + 1) continue;
+    // Text for screen readers only (clipped to 1 px on purpose) and form controls (which scroll their
+    // own text) are not cut off.
+    if (el.getBoundingClientRect().width <= 1 || el.matches('input, textarea, select')) continue;
+    const style = getComputedStyle(el);
+    if (style.overflowX === 'visible' || style.textOverflow === 'ellipsis') continue;
+    const how = style.overflowX === 'auto' || style.overflowX === 'scroll' ? 'scrolls sideways' : 'cuts off its content';
+    findings.push('[' + how + '] ' + describe(el) + ' shows ' + el.clientWidth + ' px of ' + el.scrollWidth +
+                  ' px (overflow-x: ' + style.overflowX + ')');
   }
   return findings;
 }"""

@@ -37,6 +37,7 @@ EMAIL = "browser@example.com"
 PASSWORD = "correct-horse-battery-9"
 # The cut: the last stretch of each shipped file (stocks end 2018-04-11, SPY 2017-12-29, BTC 2019-12-31).
 SINCE = "2015-06-01"
+MATURED_BY = "2018-01-01"
 # (symbol, quantity, purchase date: the first close on or after it is the price paid), as the demo does.
 LOTS = [
     ("AAPL", Decimal(40), "2016-02-01"),
@@ -61,8 +62,8 @@ class Demo:
     ids: dict[str, object] = field(default_factory=dict)
 
 
-def cut_sample_files(folder: Path) -> Path:
-    """Copies of the shipped demo files holding only their rows dated ``SINCE`` or later."""
+def cut_sample_files(folder: Path, *, since: str, before: str = "9999") -> Path:
+    """Copies of the shipped demo files holding only their rows dated from ``since`` to before ``before``."""
     folder.mkdir(parents=True, exist_ok=True)
     for demo in DEMO_FILES:
         with (
@@ -72,11 +73,11 @@ def cut_sample_files(folder: Path) -> Path:
             rows = csv.reader(source)
             out = csv.writer(target)
             out.writerow(next(rows))
-            out.writerows(row for row in rows if row[0] >= SINCE)
+            out.writerows(row for row in rows if since <= row[0] < before)
     return folder
 
 
-def _first_close(symbol: str, on_or_after: str):
+def first_close(symbol: str, on_or_after: str):
     return (
         PriceBar.objects.filter(asset_id=symbol, date__gte=on_or_after)
         .order_by("date")
@@ -87,14 +88,23 @@ def _first_close(symbol: str, on_or_after: str):
 
 def build(folder: Path) -> Demo:
     """The demo account and everything its pages show. ``folder`` takes the cut sample files."""
-    for report in assets.load_demo(directory=cut_sample_files(folder / "sample")):
+    # History up to the end of 2017 first: forecasts issued then mature when the rest is imported,
+    # so that the public track record has scored forecasts to show.
+    for report in assets.load_demo(directory=cut_sample_files(folder / "early", since=SINCE, before=MATURED_BY)):
         assert report.created > 0, report.summary()
     user = accounts.ensure_demo_user(email=EMAIL, password=PASSWORD)
+    for symbol in FORECAST:
+        predictions.generate_predictions(asset=Asset.objects.get(pk=symbol), by=user)
+    late = cut_sample_files(folder / "late", since=MATURED_BY)
+    for demo_file in DEMO_FILES:  # the rest of each file that goes on (SPY's ends in 2017)
+        if len((late / demo_file.filename).read_text().splitlines()) > 1:
+            assets.import_price_file(late / demo_file.filename, format=demo_file.format, symbol=demo_file.symbol)
+    assert predictions.score_matured_predictions() > 0
     demo = Demo(user=user, email=EMAIL, password=PASSWORD)
 
     portfolio = portfolios.create_portfolio(user=user, name="Long-term holdings")
     for symbol, quantity, day in LOTS:
-        bought_on, price = _first_close(symbol, day)
+        bought_on, price = first_close(symbol, day)
         lot = portfolios.add_lot(
             portfolio=portfolio, symbol=symbol, quantity=quantity, purchase_price=price, purchase_date=bought_on
         )
@@ -115,7 +125,7 @@ def build(folder: Path) -> Demo:
     job = predictions.request_predictions(asset=Asset.objects.get(pk="JPM"), by=user)
     job.refresh_from_db()
     demo.ids["job_id"] = job.pk
-    forecast = Prediction.objects.filter(asset_id=STOCK).order_by("horizon_periods").first()
+    forecast = Prediction.objects.scored().filter(asset_id=STOCK).order_by("horizon_periods").first()
     demo.ids["pk"] = forecast.pk
 
     # An analyst's upload: the header and last day of the shipped SPY file, already loaded (so unchanged).
