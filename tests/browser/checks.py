@@ -142,6 +142,7 @@ AXE_RUN = """async (impacts) => {
       id: violation.id, impact: violation.impact, help: violation.help,
       targets: violation.nodes.map((node) => node.target.join(' ')),
       summary: (violation.nodes[0]?.failureSummary || '').split('\\n').slice(0, 3).join(' ').trim(),
+      html: (violation.nodes[0]?.html || '').replace(/\\s+/g, ' ').slice(0, 160),
     }));
 }"""
 
@@ -225,5 +226,8 @@ def axe_findings(page) -> list[str]:
     for v in violations:
         targets = v["targets"]
         shown = "; ".join(targets[:8]) + (f"; … {len(targets) - 8} more" if len(targets) > 8 else "")
-        findings.append(f"[axe {v['impact']}] {v['id']}: {v['help']} — {len(targets)} element(s): {shown}")
+        findings.append(
+            f"[axe {v['impact']}] {v['id']}: {v['help']} — {len(targets)} element(s): {shown}; "
+            f"first: {v['html']} ({v['summary']})"
+        )
     return findings
