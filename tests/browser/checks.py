@@ -6,6 +6,7 @@ that a failure reads as a to-do list: ``test_pages.py`` prefixes the page, width
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,6 +198,9 @@ class Recorder:
     def _console(self, message) -> None:
         if message.type != "error":
             return
+        expected = re.match(r"Failed to load resource: the server responded with a status of (\d+)", message.text)
+        if expected and int(expected.group(1)) in self.expected_statuses:
+            return  # Chromium's own line for an expected status (an invalid form's 422)
         where = message.location.get("url", "")
         kind = "CSP violation" if message.text.startswith("CSP violation") else "console error"
         self._add(f"[{kind}] {message.text}" + (f" ({where})" if where and where not in message.text else ""))

@@ -25,9 +25,10 @@ from django.test.testcases import LiveServerThread
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SCREENSHOTS = Path(
-    os.environ.get("QV_SCREENSHOT_DIR") or ROOT / "var" / "screenshots" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-)
+# Where the page checks save their screenshots: QV_SCREENSHOT_DIR (`make pytest` sets it and prints
+# it), else a folder per run under var/screenshots/ (the run's id when pytest-xdist's workers share it).
+RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID") or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+SCREENSHOTS = Path(os.environ.get("QV_SCREENSHOT_DIR") or ROOT / "var" / "screenshots" / RUN)
 # A CSP violation is reported to the page as an event; the init script turns it into a console error.
 REPORT_CSP = """
 document.addEventListener('securitypolicyviolation', (e) => {

@@ -44,6 +44,7 @@ def test_page(check, width, scheme, site, contexts):
     recorder.attach(page)
     url = check.url(demo)
     findings = []
+    shot = SCREENSHOTS / f"{_file_name(check.id)}-{width}-{scheme}.png"
     try:
         page.goto(base + url, wait_until="load")  # an error status is the recorder's finding
         recorder.wait_until_quiet(page)
@@ -55,7 +56,7 @@ def test_page(check, width, scheme, site, contexts):
             findings += checks.layout_findings(page, viewport[0])
             findings += checks.label_findings(page)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=SCREENSHOTS / f"{_file_name(check.id)}-{width}-{scheme}.png", full_page=True)
+        page.screenshot(path=shot, full_page=True)
         recorder.on = False  # axe's own script tag must not count as the page's problem
         findings += checks.axe_findings(page)
     finally:
@@ -65,6 +66,7 @@ def test_page(check, width, scheme, site, contexts):
     if findings:
         pytest.fail(
             f"{check.id} ({url}) at {viewport[0]}×{viewport[1]}, {scheme} scheme: {len(findings)} problem(s)\n  - "
-            + "\n  - ".join(findings),
+            + "\n  - ".join(findings)
+            + f"\n  screenshot: {shot}",
             pytrace=False,
         )
