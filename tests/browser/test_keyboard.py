@@ -93,11 +93,26 @@ def test_adding_a_lot_with_the_keyboard_only(keyboard_page):
     tab_to(page, "#lot-add-form input[name=purchase_price]")
     page.keyboard.type(f"{price}")
     tab_to(page, "#lot-add-form input[name=purchase_date]")
-    page.keyboard.type(bought_on.strftime("%m%d%Y"))  # a date input takes its segments as typed (en-US)
+    # First a date after WMT's last price (2018-04-11, where the sample ends): the lot cannot be valued,
+    # so the form comes back with 422 and says why, in place.
+    page.keyboard.type("06032019")  # a date input takes its segments as typed (en-US: month, day, year)
+    recorder.expected_statuses = (422,)
     tab_to(page, "#lot-add-form button[type=submit]")
     with page.expect_response(lambda r: r.request.method == "POST" and "/lots/" in r.url) as posted:
         page.keyboard.press("Enter")
-    assert posted.value.status == 200, f"adding the lot answered {posted.value.status}"
+    assert posted.value.status == 422, f"a lot bought after the last price answered {posted.value.status}"
+    page.wait_for_selector("#lot-add-form #id_purchase_date_error .errorlist")
+    recorder.expected_statuses = ()
+    # Back to the field before the date (Shift+Tab would enter the date at its last part, the year).
+    tab_to(page, "#lot-add-form input[name=purchase_price]", backwards=True)
+    page.keyboard.press("Tab")
+    page.keyboard.type(bought_on.strftime("%m%d%Y"))
+    tab_to(page, "#lot-add-form button[type=submit]")
+    with page.expect_response(lambda r: r.request.method == "POST" and "/lots/" in r.url) as posted:
+        page.keyboard.press("Enter")
+    assert posted.value.status == 200, (
+        f"adding the lot answered {posted.value.status}: {page.inner_text('#lot-add-form')[:300]}"
+    )
     page.wait_for_selector("#holdings-table tr.position th:has-text('WMT')")
     assert page.locator("#holdings-table tr.lot").count() == before + 1
     lot = PortfolioAsset.objects.get(portfolio_id=portfolio_id, asset_id="WMT")
