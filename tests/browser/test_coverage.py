@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.db import connections
 from django.test import Client
 from django.urls import get_resolver, reverse
 
@@ -63,6 +65,34 @@ def _url(route: str, name: str | None, demo) -> str | None:
     return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(kwargs[m.group(1)]), route)
 
 
+def _ask_every_route(demo, visited: set[str]) -> tuple[list[str], list[str], list[str]]:
+    """(unfilled, unchecked, unreached) routes, asked for by the signed-in demo user."""
+    client = Client()
+    client.force_login(demo.user)
+    unfilled, unchecked, unreached = [], [], []
+    try:
+        for route, namespaces, name in _routes():
+            if name in visited or name in EXCLUDED or (namespaces and namespaces[0] in EXCLUDED_NAMESPACES):
+                continue
+            url = _url(route, name, demo)
+            if url is None:
+                unfilled.append(f"{name or route} ({route})")
+                continue
+            if name in QUERY:
+                param, key = QUERY[name]
+                url += f"?{param}={demo.ids[key]}"
+            response = client.get(url)
+            html = response.get("Content-Type", "").startswith("text/html")
+            if response.status_code == 200 and html and b"<html" in response.content[:2000].lower():
+                unchecked.append(f"{name or route} ({url})")
+            elif response.status_code == 404 and html:
+                # A page the demo data does not reach would escape the check above.
+                unreached.append(f"{name or route} ({url})")
+    finally:
+        connections.close_all()
+    return unfilled, unchecked, unreached
+
+
 def test_every_html_page_is_checked_or_excluded_with_a_reason(site):
     _, demo = site
     visited = {page.name for page in PAGES}
@@ -72,26 +102,10 @@ def test_every_html_page_is_checked_or_excluded_with_a_reason(site):
     )
     assert all(reason.strip() for reason in [*EXCLUDED.values(), *EXCLUDED_NAMESPACES.values()])
 
-    client = Client()
-    client.force_login(demo.user)
-    unfilled, unchecked, unreached = [], [], []
-    for route, namespaces, name in _routes():
-        if name in visited or name in EXCLUDED or (namespaces and namespaces[0] in EXCLUDED_NAMESPACES):
-            continue
-        url = _url(route, name, demo)
-        if url is None:
-            unfilled.append(f"{name or route} ({route})")
-            continue
-        if name in QUERY:
-            param, key = QUERY[name]
-            url += f"?{param}={demo.ids[key]}"
-        response = client.get(url)
-        html = response.get("Content-Type", "").startswith("text/html")
-        if response.status_code == 200 and html and b"<html" in response.content[:2000].lower():
-            unchecked.append(f"{name or route} ({url})")
-        elif response.status_code == 404 and html:
-            # A page the demo data does not reach would escape the check above.
-            unreached.append(f"{name or route} ({url})")
+    # In a thread of its own: when the browser of the other tests is open, this thread runs
+    # Playwright's event loop, and Django's async-to-sync adapters refuse to run beside it.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        unfilled, unchecked, unreached = pool.submit(_ask_every_route, demo, visited).result()
     assert not unfilled, f"routes whose parameters this test cannot fill (teach FROM_DEMO or LITERAL): {unfilled}"
     assert not unreached, f"routes answering 404 with the demo data (fill their parameters from it): {unreached}"
     assert not unchecked, (
