@@ -2,6 +2,19 @@
 
 A finding names what is wrong and where (a CSS path, the card's heading, sizes in CSS pixels), so
 that a failure reads as a to-do list: ``test_pages.py`` prefixes the page, width and scheme.
+
+Layout (``LAYOUT``), by tag:
+- ``[page overflow]``: the document is wider than the viewport; the elements sticking out are named.
+- ``[table wider than card]``, ``[chart wider than card]``: the element's box reaches outside its
+  closest ``.card``, at every width, also when a scrolling wrapper (``.table-wrap``) holds it.
+- ``[table scrolls]``, ``[chart scrolls]``: at 1280 px, inside its card but in a wrapper that needs
+  sideways scrolling (at 1280 nothing may need it).
+- ``[scrolls sideways]``, ``[cuts off its content]``: any other element whose content is wider than
+  it (a navigation bar that scrolls on a phone), except text for screen readers only (1 px), form
+  controls and ``text-overflow: ellipsis``.
+Labels (``LABELS``): ``[unlabelled control]``. axe (``AXE_RUN``): ``[axe serious]``, ``[axe critical]``.
+The ``Recorder``: ``[console error]``, ``[CSP violation]``, ``[page error]``, ``[request failed]``,
+``[HTTP nnn]`` (an error status not in ``expected_statuses``), ``[still loading]``.
 """
 
 from __future__ import annotations
