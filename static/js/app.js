@@ -120,6 +120,47 @@
     return element.clientWidth < 520;
   };
 
+  // QV.donut(data, options): the one allocation chart. data: [{name, value}]; options.value(v)
+  // formats a slice's value for its tooltip. Labels sit beside the slices where there is room and
+  // hide rather than collide; on a narrow chart there are none (they were clipped): the legend, which
+  // wraps instead of paging, names each slice with its share.
+  QV.donut = function (element, data, options) {
+    const opts = options || {};
+    const narrow = QV.narrow(element);
+    const total = data.reduce(function (sum, d) { return sum + Number(d.value); }, 0);
+    const share = {};
+    data.forEach(function (d) { share[d.name] = total ? Number(d.value) / total : 0; });
+    return {
+      tooltip: {
+        trigger: "item",
+        formatter: function (p) {
+          const value = opts.value ? opts.value(p.value) + " (" + QV.format.percent(p.percent / 100) + ")" : QV.format.percent(p.percent / 100);
+          return p.name + ": " + value;
+        },
+      },
+      legend: {
+        type: "plain",
+        bottom: 0,
+        left: "center",
+        itemWidth: 12,
+        itemHeight: 10,
+        formatter: function (name) { return name + " " + QV.format.percent(share[name]); },
+      },
+      series: [
+        {
+          type: "pie",
+          radius: narrow ? ["38%", "64%"] : ["34%", "58%"],
+          center: ["50%", "42%"],
+          data: data,
+          avoidLabelOverlap: true,
+          label: narrow ? { show: false } : { formatter: "{b}", overflow: "truncate", width: 90 },
+          labelLine: { show: !narrow, length: 10, length2: 8 },
+          labelLayout: { hideOverlap: true },
+        },
+      ],
+    };
+  };
+
   // QV.chart(element): a fresh ECharts instance for element, in the product's theme. Drawing an
   // element again replaces its chart; charts whose element left the page (a swapped fragment) are
   // disposed; every live chart follows window resizes through one listener.

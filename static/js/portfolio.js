@@ -11,40 +11,6 @@
     return fmt.money(value, 0) + " " + currency;
   }
 
-  // A donut: labels beside the slices where there is room, hidden when they would collide; on a
-  // narrow screen no side labels at all (they were clipped), the legend names each slice with its share.
-  function pie(data, currency, narrow) {
-    const total = data.reduce(function (sum, d) { return sum + Number(d.value); }, 0);
-    const share = {};
-    data.forEach(function (d) { share[d.name] = total ? Number(d.value) / total : 0; });
-    return {
-      tooltip: {
-        trigger: "item",
-        formatter: function (p) { return p.name + ": " + money(p.value, currency) + " (" + fmt.percent(p.percent / 100) + ")"; },
-      },
-      legend: {
-        type: "plain",
-        bottom: 0,
-        left: "center",
-        itemWidth: 12,
-        itemHeight: 10,
-        formatter: function (name) { return name + " " + fmt.percent(share[name]); },
-      },
-      series: [
-        {
-          type: "pie",
-          radius: narrow ? ["38%", "64%"] : ["34%", "58%"],
-          center: ["50%", narrow ? "40%" : "42%"],
-          data: data,
-          avoidLabelOverlap: true,
-          label: narrow ? { show: false } : { formatter: "{b}", overflow: "truncate", width: 90 },
-          labelLine: { show: !narrow, length: 10, length2: 8 },
-          labelLayout: { hideOverlap: true },
-        },
-      ],
-    };
-  }
-
   function line(data, narrow) {
     const names = ["Portfolio", "Same purchases in " + data.benchmark];
     return {
@@ -88,7 +54,11 @@
         return;
       }
       const narrow = window.QV.narrow(element);
-      window.QV.chart(element).setOption(kind === "value" ? line(data, narrow) : pie(data[kind], data.currency, narrow));
+      const option =
+        kind === "value"
+          ? line(data, narrow)
+          : window.QV.donut(element, data[kind], { value: function (v) { return money(v, data.currency); } });
+      window.QV.chart(element).setOption(option);
     });
   }
 
