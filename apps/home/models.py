@@ -80,6 +80,11 @@ class Alert(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.user})"
 
+    @property
+    def channel_labels(self) -> list[str]:
+        """The channels in words ("In the app", "E-mail"), in the order chosen."""
+        return [Channel(channel).label for channel in self.channels or [] if channel in Channel.values]
+
 
 class AlertTrigger(models.Model):
     """One firing of an alert, unique per alert and triggering event: evaluating the same state

@@ -96,3 +96,11 @@ def test_the_pages_render_for_a_new_user_with_their_empty_states():
     ):
         response = client.get(path)
         assert response.status_code == 200 and text in response.content.decode(), path
+
+
+def test_the_alert_list_speaks_words_not_codes():
+    user = UserFactory()
+    AlertFactory(user=user, channels=["in_app", "email"])
+    page = _client(user).get("/alerts/").content.decode()
+    assert "in the app, e-mail" in page and "inapp" not in page
+    assert "Not fired yet." in page and "Fired 0 times" not in page

@@ -79,13 +79,17 @@ def test_the_banner_stops_polling_once_the_replay_finished():
     assert "hx-get" not in fragment and "Market replay" not in fragment
 
 
-def test_an_interrupted_replay_says_how_to_resume_it():
+def test_an_interrupted_replay_tells_staff_how_to_resume_it_and_investors_what_it_means():
     replay_run(state=JobState.FAILED, error="Running for more than 2100 s: the worker was lost.")
+    staff = Client()
+    staff.force_login(UserFactory(is_staff=True))
 
     page = Client().get(reverse("replay:runs")).content.decode()
+    staff_page = staff.get(reverse("replay:runs")).content.decode()
 
     assert "Market replay interrupted at 2018-03-04 of 2019-12-31 (45%)" in page
-    assert "manage.py replay --start 2016-12-30 --end 2019-12-31 --issue-every 5" in page
+    assert "the prices shown stop there until it resumes" in page and "manage.py" not in page
+    assert "manage.py replay --start 2016-12-30 --end 2019-12-31 --issue-every 5" in staff_page
     assert "the worker was lost" in page
 
 
