@@ -221,9 +221,13 @@ def compute_run(
     if budget:
         run.markers["current"]["weights"] = {s: round(float(v / budget), 8) for s, v in current_value.items()}
     if req.frontier_points:
-        run.frontier = optimization.frontier(result.mu, result.cov, settings, req.frontier_points)
+        # The same mu, cov, bounds and risk-free rate as the recommendation and the markers; an
+        # optimised recommendation (all but HRP) is on this frontier, so it is one of its points.
+        on_frontier = run.markers["recommendation"] if settings.objective != "hrp" else None
+        run.frontier = optimization.frontier(result.mu, result.cov, settings, req.frontier_points, through=on_frontier)
         if settings.objective == "black_litterman":
             notes.append("The frontier uses the Black-Litterman posterior returns and covariance.")
+        notes += _markers_outside_bounds(run.markers, symbols, settings.weight_bounds)
     last_prices = {s: universe.latest[s][0] for s in symbols if s in universe.latest}
     fractional = frozenset(s for s in symbols if universe.assets[s].type == AssetType.CRYPTO)
     allocation, leftover = optimization.discrete_allocation(result.weights, last_prices, budget, fractional=fractional)
@@ -253,6 +257,25 @@ def compute_run(
         run.backtest = run_backtest_on(
             prices, settings, req.backtest, weights_now, lambda f: progress(60 + int(39 * f), "Backtesting")
         )
+
+
+MARKER_NAMES = {"current": "Your current portfolio", "equal_weight": "Equal weights (1/N)"}
+
+
+def _markers_outside_bounds(markers: dict, symbols: list[str], bounds: tuple[float, float]) -> list[str]:
+    """Notes for marked portfolios whose weights break the bounds: the frontier does not bound them."""
+    if tuple(bounds) == (0.0, 1.0):
+        return []
+    weights = {
+        "current": {s: markers["current"].get("weights", {}).get(s, 0.0) for s in symbols},
+        "equal_weight": {s: 1.0 for s in symbols},
+    }
+    return [
+        f"{MARKER_NAMES[name]} has weights outside {bounds[0]:.0%}–{bounds[1]:.0%}, so it can plot above "
+        "the frontier, which holds only for weights within those bounds."
+        for name, w in weights.items()
+        if markers.get(name) and not optimization.within_bounds(w, bounds)
+    ]
 
 
 def run_backtest_on(
