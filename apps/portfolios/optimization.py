@@ -56,6 +56,14 @@ OBJECTIVES = (
 EXPECTED_RETURNS = ("mean_historical", "ema", "capm")
 RISK_MODELS = ("sample_cov", "ledoit_wolf", "exp_cov")
 
+OBJECTIVE_LABELS = {
+    "max_sharpe": "the highest Sharpe ratio",
+    "min_volatility": "the lowest volatility",
+    "efficient_return": "the target return",
+    "max_quadratic_utility": "the highest quadratic utility",
+    "black_litterman": "Black-Litterman",
+}
+
 DEFAULT_RISK_FREE_RATE = 0.02
 DEFAULT_MIN_OBSERVATIONS = 60
 EMA_SPAN = 500  # trading days, PyPortfolioOpt's default for ema_historical_return
@@ -282,9 +290,10 @@ def _solve(ef: EfficientFrontier, settings: Settings, mu: pd.Series) -> None:
             ef.efficient_risk(settings.target_volatility)
         elif objective == "efficient_return":
             if settings.target_return > _max_attainable_return(mu, settings.weight_bounds) + 1e-12:
+                reachable = _max_attainable_return(mu, settings.weight_bounds)
                 raise ValidationFailed(
                     "The target return is above what the assets can reach.",
-                    fields={"target_return": [f"At most {_max_attainable_return(mu, settings.weight_bounds):.4f}."]},
+                    fields={"target_return": [f"At most {reachable:.4f} ({reachable:.1%} a year)."]},
                 )
             ef.efficient_return(settings.target_return)
         elif objective == "max_quadratic_utility":
@@ -292,12 +301,17 @@ def _solve(ef: EfficientFrontier, settings: Settings, mu: pd.Series) -> None:
     except (ValidationFailed, SoftTimeLimitExceeded):
         raise  # a time limit is not a property of the settings: the job ends "took longer than N s"
     except Exception as exc:  # solver or infeasibility errors come back as generic exceptions
-        field_name = {"efficient_risk": "target_volatility", "efficient_return": "target_return"}.get(
-            objective, "objective"
-        )
+        if objective == "efficient_risk":
+            detail = (
+                f"No portfolio within the bounds is as little volatile as {settings.target_volatility:.1%} a year: "
+                "raise the target volatility."
+            )
+            field_name = "target_volatility"
+        else:
+            detail = f"The optimiser found no portfolio for {OBJECTIVE_LABELS.get(objective, objective)} with these settings."
+            field_name = "target_return" if objective == "efficient_return" else "objective"
         raise ValidationFailed(
-            f"The optimiser found no portfolio for {objective} with these settings.",
-            fields={field_name: [str(exc).splitlines()[0][:300] or "Infeasible."]},
+            detail, fields={field_name: [detail, str(exc).splitlines()[0][:300] or "Infeasible."]}
         ) from exc
 
 

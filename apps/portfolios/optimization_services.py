@@ -160,28 +160,43 @@ STALE_AFTER_DAYS = 4  # a weekend and a holiday: an exchange close older than th
 
 
 def price_table(latest: dict[str, tuple[Decimal, date]], symbols: list[str]) -> dict[str, dict]:
-    """The close each trade uses, with its date; ``stale`` when it is older than the newest close of
-    the others by more than ``STALE_AFTER_DAYS`` calendar days (the asset stopped being priced)."""
+    """The close each trade uses, with its date; ``stale`` when it is older than the usual date of
+    the others (their median latest close) by more than ``STALE_AFTER_DAYS`` calendar days: the
+    asset stopped being priced, and its trade uses an old price."""
     dated = {s: latest[s] for s in symbols if s in latest}
-    newest = max((day for _, day in dated.values()), default=None)
+    usual = _median_day([day for _, day in dated.values()])
     return {
         s: {
             "price": _dec(price),
             "date": day.isoformat(),
-            "stale": (newest - day).days > STALE_AFTER_DAYS,
+            "stale": (usual - day).days > STALE_AFTER_DAYS,
         }
         for s, (price, day) in sorted(dated.items())
     }
 
 
+def _median_day(days: list[date]) -> date | None:
+    ordered = sorted(days)
+    return ordered[(len(ordered) - 1) // 2] if ordered else None
+
+
 def stale_price_notes(prices: dict[str, dict]) -> list[str]:
-    newest = max((p["date"] for p in prices.values()), default=None)
-    return [
-        f"{s}: its latest close is from {p['date']}, older than the others (newest {newest}); "
-        "trades in it are priced at that old close."
+    """Say which closes are older than most (``stale``) and which are newer than most."""
+    usual = _median_day([date.fromisoformat(p["date"]) for p in prices.values()])
+    notes = [
+        f"{s}: its latest close is from {p['date']}, older than the others' ({usual.isoformat()}); "
+        "its trade is priced at that old close."
         for s, p in prices.items()
         if p["stale"]
     ]
+    newer = [
+        f"{s} ({p['date']})"
+        for s, p in prices.items()
+        if (date.fromisoformat(p["date"]) - usual).days > STALE_AFTER_DAYS
+    ]
+    if newer:
+        notes.append(f"Priced at later closes than most assets ({usual.isoformat()}): {', '.join(newer)}.")
+    return notes
 
 
 def trades_to_target(

@@ -62,22 +62,24 @@
     const marks = Object.keys(MARKERS).map(function (key) { return data.markers[key]; }).filter(Boolean);
     const vols = marks.map(function (m) { return m[0]; });
     const top = points.length ? points[points.length - 1][0] : 0;
-    const xHigh = Math.min(Math.max.apply(null, vols.concat([points.length ? points[0][0] : 0])) * 1.4, top || Infinity);
-    const shown = points.filter(function (p) { return p[0] <= xHigh; });
-    const end = frontierAt(points, xHigh);
-    if (end !== null) shown.push([xHigh, end]);
-    const xs = shown.map(function (p) { return p[0]; }).concat(vols);
+    const focus = Math.min(Math.max.apply(null, vols.concat([points.length ? points[0][0] : 0])) * 1.4, top || Infinity);
+    const x = axisRange(Math.min.apply(null, vols.concat(points.length ? [points[0][0]] : [])), focus);
+    // The y axis covers the frontier as far as the x axis reaches, so the line leaves at the side.
+    const shown = points.filter(function (p) { return p[0] <= x.max; });
+    const end = frontierAt(points, x.max);
+    if (end !== null) shown.push([x.max, end]);
     const ys = shown.map(function (p) { return p[1]; }).concat(marks.map(function (m) { return m[1]; }));
     return {
-      x: axisRange(Math.min.apply(null, xs), Math.max.apply(null, xs)),
+      x: x,
       y: axisRange(Math.min.apply(null, ys), Math.max.apply(null, ys)),
-      clipped: points.length > 0 && top > xHigh + 1e-9,
+      clipped: points.length > 0 && top > x.max + 1e-9,
       top: points.length ? points[points.length - 1] : null,
     };
   }
 
-  function frontier(data) {
+  function frontier(data, element) {
     const range = view(data);
+    const narrow = element.clientWidth < 560;
     const muted = cssVar("--qv-text-muted", "#5b6478");
     const series = [
       {
@@ -103,7 +105,7 @@
         itemStyle: { color: cssVar("--qv-chart-" + (index + 2), "#0f9488"), borderColor: cssVar("--qv-surface", "#fff"), borderWidth: 1 },
       });
     });
-    const yLabelWidth = 8 * Math.max(percent(range.y.min, range.y.digits).length, percent(range.y.max, range.y.digits).length);
+    const yLabelWidth = 8 + 7 * Math.max(percent(range.y.min, range.y.digits).length, percent(range.y.max, range.y.digits).length);
     return {
       animation: false,
       tooltip: {
@@ -113,8 +115,9 @@
           return p.seriesName + "<br>Volatility " + percent(p.value[0]) + "<br>Expected return " + percent(p.value[1]);
         },
       },
-      legend: { type: "scroll", bottom: 0, left: "center", textStyle: { color: muted } },
-      grid: { left: 16 + yLabelWidth + 8, right: 24, top: 16, bottom: 76 },
+      // A plain legend wraps onto a second line on a phone; the grid leaves room for it.
+      legend: { bottom: 0, left: "center", itemGap: 12, textStyle: { color: muted } },
+      grid: { left: yLabelWidth + 30, right: 24, top: 16, bottom: narrow ? 100 : 76 },
       xAxis: {
         type: "value",
         name: "Volatility a year (in-sample)",
@@ -131,7 +134,7 @@
         name: "Expected return a year (in-sample)",
         nameLocation: "middle",
         nameRotate: 90,
-        nameGap: yLabelWidth + 8,
+        nameGap: yLabelWidth + 10,
         nameTextStyle: { color: muted },
         min: range.y.min,
         max: range.y.max,
@@ -184,10 +187,40 @@
         return;
       }
       if (element.dataset.chart === "frontier") clippedNote(container, data);
-      window.QV.chart(element).setOption(element.dataset.chart === "frontier" ? frontier(data) : weights(data));
+      window.QV.chart(element).setOption(element.dataset.chart === "frontier" ? frontier(data, element) : weights(data));
     });
   }
 
   window.QV.each("[data-optimize-charts]", draw);
+
+  // Settings: show only the fields the chosen preset and method use. Without this script every
+  // field shows (the server ignores the ones that do not apply).
+  function effective(form) {
+    const presets = JSON.parse(form.dataset.presetObjectives || "{}");
+    const checked = form.querySelector('input[name="risk_preference"]:checked');
+    const preset = checked ? checked.value : "";
+    const method = form.querySelector('[name="objective"]');
+    const backtest = form.querySelector('[name="run_backtest"]');
+    return {
+      preset: preset,
+      objective: preset ? presets[preset] : method ? method.value : "",
+      backtest: backtest && backtest.checked ? "on" : "off",
+    };
+  }
+
+  function toggle(form) {
+    const state = effective(form);
+    form.querySelectorAll("[data-when]").forEach(function (element) {
+      const match = /^(\w+)(!?=)(.*)$/.exec(element.dataset.when);
+      if (!match) return;
+      const equal = state[match[1]] === match[3];
+      element.hidden = match[2] === "=" ? !equal : equal;
+    });
+  }
+
+  window.QV.each("[data-optimize-form]", function (form) {
+    toggle(form);
+    form.addEventListener("change", function () { toggle(form); });
+  });
 
 })();
