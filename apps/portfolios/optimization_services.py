@@ -30,7 +30,7 @@ from apps.portfolios.optimization_data import (
     window_bounds,
 )
 from quantumvest import jobs
-from quantumvest.errors import DomainError, ValidationFailed
+from quantumvest.errors import Conflict, DomainError, ValidationFailed
 
 CENT = Decimal("0.01")
 
@@ -281,11 +281,11 @@ def plan_target(*, run: OptimizationRun) -> TargetPlan:
     recommended weights, at today's latest closes (the holdings or prices may have changed since
     the run). Reads only: nothing is bought, sold or recorded.
 
-    Raises ``ValidationFailed`` (code ``run_not_finished``) for a run without a recommendation, and
-    for one whose assets can no longer be priced.
+    Raises ``Conflict`` (code ``run_not_finished``) for a run without a recommendation and
+    ``ValidationFailed`` for one whose assets can no longer be priced.
     """
     if run.state != jobs.JobState.SUCCEEDED or not run.weights:
-        raise ValidationFailed(
+        raise Conflict(
             "Only a finished optimisation has a recommendation to apply.",
             fields={"run": ["This run has not succeeded."]},
             code="run_not_finished",

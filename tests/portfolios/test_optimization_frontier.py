@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from apps.portfolios import optimization, optimization_services
 from tests.portfolios import market
-from tests.portfolios.factories import LotFactory, PortfolioFactory, UserFactory
+from tests.portfolios.factories import LotFactory, OptimizationRunFactory, PortfolioFactory, UserFactory
 
 TOL = 1e-6
 SYMBOLS = ["GOOG", "AAPL", "FB", "BABA", "AMZN", "GE", "AMD", "WMT", "BAC", "GM"]
@@ -100,3 +100,37 @@ def test_hrp_refuses_weight_bounds_it_would_ignore(api, portfolio):
     )
     assert response.status_code == 400
     assert "weight_bounds" in response.json()["fields"]
+
+
+def test_the_api_lists_runs_and_prices_a_run_as_target_with_dates(api, portfolio):
+    run = api.post(
+        f"/api/v1/portfolios/{portfolio.id}/optimize/",
+        {"objective": "min_volatility", "frontier_points": 0},
+        format="json",
+    ).json()
+    listing = api.get(f"/api/v1/portfolios/{portfolio.id}/optimizations/").json()
+    assert [r["id"] for r in listing["results"]] == [run["id"]]
+    assert listing["results"][0]["url"].endswith(f"/api/v1/optimizations/{run['id']}/")
+    target = api.get(f"/api/v1/optimizations/{run['id']}/target/")
+    assert target.status_code == 200
+    body = target.json()
+    assert body["trades"] and all(t["price_date"] == body["prices"][t["symbol"]]["date"] for t in body["trades"])
+    assert set(body["allocation"]) <= set(body["prices"])
+
+
+def test_another_user_cannot_list_runs_or_price_a_target(api, portfolio):
+    run = api.post(
+        f"/api/v1/portfolios/{portfolio.id}/optimize/",
+        {"objective": "min_volatility", "frontier_points": 0},
+        format="json",
+    ).json()
+    other = APIClient()
+    other.force_authenticate(UserFactory())
+    assert other.get(f"/api/v1/portfolios/{portfolio.id}/optimizations/").status_code == 404
+    assert other.get(f"/api/v1/optimizations/{run['id']}/target/").status_code == 404
+
+
+def test_a_target_of_an_unfinished_run_is_409_with_the_error_shape(api, portfolio):
+    run = OptimizationRunFactory(portfolio=portfolio, state="queued", weights={})
+    response = api.get(f"/api/v1/optimizations/{run.id}/target/")
+    assert response.status_code == 409 and response.json()["code"] == "run_not_finished"

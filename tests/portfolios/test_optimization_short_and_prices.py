@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from apps.portfolios import backtest, optimization, optimization_services
+from apps.portfolios import backtest, optimization_services
+from quantumvest.errors import Conflict
 from tests.portfolios import market
 from tests.portfolios.factories import LotFactory, OptimizationRunFactory, PortfolioFactory, UserFactory
 
@@ -105,6 +106,6 @@ def test_apply_as_target_prices_the_trades_from_the_holdings_now(portfolio):
 
 def test_apply_as_target_refuses_a_run_that_did_not_finish(portfolio):
     run = OptimizationRunFactory(portfolio=portfolio, state="running", weights={})
-    with pytest.raises(optimization.ValidationFailed) as caught:
+    with pytest.raises(Conflict) as caught:
         optimization_services.plan_target(run=run)
     assert caught.value.code == "run_not_finished"

@@ -287,6 +287,53 @@ class OptimizationRunOutput(serializers.ModelSerializer):
         return "in-sample"
 
 
+class OptimizationRunSummaryOutput(serializers.ModelSerializer):
+    """A run in the list of a portfolio's runs: the figures, without frontier, notes and inputs."""
+
+    status = serializers.CharField(source="state")
+    # A plain string: a third "objective" enum would collide in the schema's enum naming.
+    objective = serializers.CharField(read_only=True, help_text="One of the optimise endpoint's objectives.")
+    url = serializers.SerializerMethodField(help_text="The run's full result.")
+
+    class Meta:
+        model = OptimizationRun
+        fields = ["id", "status", "objective", "expected_return", "volatility", "sharpe", "url", "created_at"]
+        read_only_fields = fields
+
+    def get_url(self, run) -> str:
+        from rest_framework.reverse import reverse
+
+        return reverse("portfolios-api:optimization-detail", args=[run.pk], request=self.context.get("request"))
+
+
+class PricedCloseOutput(serializers.Serializer):
+    price = serializers.CharField(read_only=True, help_text="The latest close, a decimal string.")
+    date = serializers.DateField(read_only=True, help_text="The date of that close.")
+    stale = serializers.BooleanField(read_only=True, help_text="Older than the other assets' latest closes.")
+
+
+class TradeOutput(serializers.Serializer):
+    symbol = serializers.CharField(read_only=True)
+    side = serializers.ChoiceField(choices=["buy", "sell"], read_only=True)
+    quantity = serializers.CharField(read_only=True, help_text="Decimal string.")
+    price = serializers.CharField(read_only=True, help_text="The close used, a decimal string.")
+    price_date = serializers.DateField(read_only=True, help_text="The date of that close.")
+    value = serializers.CharField(read_only=True, help_text="quantity × price, to the cent.")
+
+
+class TargetPlanOutput(serializers.Serializer):
+    """Apply as target: trades from today's holdings to a run's weights. Nothing is written."""
+
+    weights = serializers.DictField(child=serializers.FloatField(), read_only=True)
+    allocation = serializers.DictField(child=serializers.DecimalField(max_digits=28, decimal_places=8), read_only=True)
+    budget = serializers.DecimalField(max_digits=20, decimal_places=2, read_only=True)
+    leftover = serializers.DecimalField(max_digits=20, decimal_places=2, read_only=True)
+    trades = TradeOutput(many=True, read_only=True)
+    prices = serializers.DictField(child=PricedCloseOutput(), read_only=True)
+    notes = serializers.ListField(child=serializers.CharField(), read_only=True)
+    warnings = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+
 class BacktestRunOutput(serializers.ModelSerializer):
     status = serializers.CharField(source="state")
     portfolio = serializers.UUIDField(source="portfolio_id")
