@@ -7,6 +7,8 @@ PORT ?= 8000
 ARGS ?=
 # Test processes: each gets its own test database, cache key space and Celery queue.
 PYTEST_WORKERS ?= 2
+# Where the browser checks (tests/browser) save a screenshot of every page; printed after the run.
+SCREENSHOT_DIR := $(CURDIR)/var/screenshots/$(shell date -u +%Y%m%dT%H%M%SZ)
 
 # Test services: the local PostgreSQL and Redis unless the environment names others.
 TEST_DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/quantumvest)
@@ -81,7 +83,8 @@ check: dev-deps
 
 pytest: dev-deps anvil
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) PYTHON=$(PY) scripts/ensure-services
-	$(TEST_ENV) $(PY) -m pytest -n $(PYTEST_WORKERS) $(ARGS)
+	$(TEST_ENV) QV_SCREENSHOT_DIR=$(SCREENSHOT_DIR) $(PY) -m pytest -n $(PYTEST_WORKERS) $(ARGS); status=$$?; \
+	echo "Screenshots of the browser checks (tests/browser): $(SCREENSHOT_DIR)"; exit $$status
 
 # tests/embedded and tests/e2e on the `make run` configuration; DEBUG stays on as in `make run`.
 test-embedded: dev-deps

@@ -111,6 +111,8 @@ TEMPLATES = [
                 "apps.replay.context_processors.replay",
                 "apps.home.context_processors.live",
             ],
+            # One set of number filters (money, quantity, percent, ...) in every template.
+            "builtins": ["quantumvest.templatetags.numbers"],
             "debug": DEBUG,
         },
     }
@@ -426,9 +428,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"client_errors": {"()": "quantumvest.log_filters.ClientErrorWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.string("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django.request": {"filters": ["client_errors"]},
         "cmdstanpy": {"level": "WARNING"},
         "prophet": {"level": "WARNING"},
         "axes": {"level": "WARNING"},

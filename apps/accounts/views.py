@@ -42,7 +42,17 @@ class LoginView(InvalidFormStatus, auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-logout = auth_views.LogoutView.as_view()  # POST only (Django 5); GET answers 405
+class _LogoutView(auth_views.LogoutView):
+    """POST only (Django 5; GET answers 405); the login page it leads to says that it worked."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        # After logout: the message rides in the (new, anonymous) message storage to the login page.
+        messages.success(request, "You are logged out. Log in again to see your portfolios.")
+        return response
+
+
+logout = _LogoutView.as_view()
 
 
 @require_http_methods(["GET", "POST"])

@@ -47,6 +47,7 @@ from apps.home.services.notifications import notify
 from apps.onchain.models import AddressKind, Transfer
 from apps.portfolios.selectors import holdings, latest_run
 from apps.predictions.models import Prediction
+from quantumvest import formatting
 from quantumvest.jobs import FINISHED_STATES, job_models
 
 logger = logging.getLogger(__name__)
@@ -64,11 +65,12 @@ HUNDRED = Decimal(100)
 
 
 def _fmt(value: Decimal) -> str:
-    return f"{value:,.2f}"
+    return formatting.money(value)
 
 
 def _pct(value: Decimal) -> str:
-    return f"{value:+.2f}%".replace("-", "−")
+    """A move already in percent (5.14, not 0.0514) with its sign."""
+    return formatting.signed_percent(value / HUNDRED)
 
 
 # --- Arming at creation --------------------------------------------------------------------------
@@ -173,7 +175,7 @@ def _evaluate_move(alert: Alert, bars) -> int:
         move = (close / previous - 1) * HUNDRED
         if abs(move) >= alert.threshold:
             title = f"{alert.asset_id} moved {_pct(move)} on {day:%Y-%m-%d} (close {_fmt(close)})"
-            body = f"Your alert: a daily move of {alert.threshold}% or more. Previous close {_fmt(previous)}."
+            body = f"Your alert: a daily move of {formatting.quantity(alert.threshold)}% or more. Previous close {_fmt(previous)}."
             fired += _fire(alert, f"move:{day.isoformat()}", title, body, _asset_url(alert))
     return fired
 
@@ -237,8 +239,8 @@ def _evaluate_drift(alert: Alert, bars) -> int:
     if alert.armed and gap > alert.threshold:
         alert.armed = False
         run = latest_run(alert.portfolio)
-        title = f"{alert.portfolio.name} drifted {gap:.1f} points from its optimisation ({symbol})"
-        body = f"Your alert: drift beyond {alert.threshold} percentage points. Prices of {day:%Y-%m-%d}."
+        title = f"{alert.portfolio.name} drifted {formatting.number(gap, 1)} points from its optimisation ({symbol})"
+        body = f"Your alert: drift beyond {formatting.quantity(alert.threshold)} percentage points. Prices of {day:%Y-%m-%d}."
         url = reverse("portfolios:detail", args=[alert.portfolio_id])
         return int(_fire(alert, f"drift:{run.pk}:{day.isoformat()}", title, body, url))
     if not alert.armed and gap <= alert.threshold:
@@ -363,10 +365,8 @@ def _evaluate_transfers(alert: Alert) -> int:
             continue
         unit = transfer.token.symbol if transfer.token_id else "ETH"
         direction = "out of" if transfer.from_address.lower() == tracked.address.lower() else "into"
-        title = f"Large transfer {direction} {tracked.label or tracked.address[:10]}: {amount:,.4f} {unit}"
-        body = (
-            f"Block {transfer.block_number}, transaction {transfer.tx_hash}. Your threshold: {alert.threshold} {unit}."
-        )
+        title = f"Large transfer {direction} {tracked.label or tracked.address[:10]}: {formatting.quantity(amount, 4)} {unit}"
+        body = f"Block {transfer.block_number}, transaction {transfer.tx_hash}. Your threshold: {formatting.quantity(alert.threshold)} {unit}."
         fired += _fire(alert, f"transfer:{transfer.pk}", title, body, reverse("onchain:index"))
     return fired
 

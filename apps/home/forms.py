@@ -6,6 +6,7 @@ from django import forms
 
 from apps.home.models import AlertKind, Channel
 from apps.home.services.alerts import SYMBOL_KINDS, THRESHOLD_KINDS
+from quantumvest.forms import DecimalField
 
 THRESHOLD_LABELS = {
     AlertKind.PRICE_ABOVE: ("Price level", "The alert fires when a close rises above this price."),
@@ -25,7 +26,7 @@ THRESHOLD_LABELS = {
 class AlertForm(forms.Form):
     kind = forms.ChoiceField(choices=AlertKind.choices, initial=AlertKind.PRICE_ABOVE)
     symbol = forms.CharField(max_length=20, required=False, label="Asset symbol")
-    threshold = forms.DecimalField(max_digits=24, decimal_places=8, required=False)
+    threshold = DecimalField(max_digits=24, decimal_places=8, required=False)
     portfolio = forms.ChoiceField(required=False, choices=())
     address = forms.ChoiceField(required=False, choices=(), label="Tracked address")
     channels = forms.MultipleChoiceField(

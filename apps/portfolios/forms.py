@@ -8,6 +8,7 @@ from django import forms
 
 from apps.portfolios import optimization
 from apps.portfolios.models import MONEY_PLACES, QUANTITY_PLACES, Objective
+from quantumvest.forms import DecimalField
 
 
 class PortfolioForm(forms.Form):
@@ -27,8 +28,8 @@ class RenameForm(forms.Form):
 
 class LotForm(forms.Form):
     symbol = forms.CharField(max_length=20)
-    quantity = forms.DecimalField(max_digits=28, decimal_places=QUANTITY_PLACES, min_value=0)
-    purchase_price = forms.DecimalField(max_digits=20, decimal_places=MONEY_PLACES, min_value=0)
+    quantity = DecimalField(max_digits=28, decimal_places=QUANTITY_PLACES, min_value=0)
+    purchase_price = DecimalField(max_digits=20, decimal_places=MONEY_PLACES, min_value=0)
     purchase_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
 
 
@@ -55,14 +56,13 @@ class ImportForm(forms.Form):
 
 
 def _percent_field(label: str, *, initial=None, required=True, help_text="", **limits) -> forms.DecimalField:
-    return forms.DecimalField(
+    return DecimalField(
         label=label,
         initial=initial,
         required=required,
         help_text=help_text,
         max_digits=9,
         decimal_places=4,
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
         **limits,
     )
 

@@ -11,7 +11,10 @@ Conventions (shown to users beside every figure):
   value. The day's chained return is ``r_t = (H_t / V_{t-1}) × (V_t / (H_t + P_t)) − 1`` (the first
   factor is 1 on the first day); money put in is never counted as a gain.
 - Annualisation: 365 periods a year when the portfolio holds a crypto asset (its calendar then has
-  every day, and stocks are carried over weekends), else 252 trading days.
+  every day, and stocks are carried over weekends), else 252 trading days. Under a year of history
+  (``MIN_ANNUAL_DAYS``) the money-weighted return is the period's, not an annual rate: an annual rate
+  from a few months extrapolates a short run into a year. Sharpe and Sortino carry their standard
+  error, which says how little a short window tells.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from scipy import optimize
 TRADING_DAYS = 252
 CALENDAR_DAYS = 365
 DEFAULT_RISK_FREE_RATE = 0.02
+MIN_ANNUAL_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,10 @@ class Figure:
     unit: str  # "ratio" (0.12 = 12 %), "number" or "money"
     annualisation: str
     formula: str
+    # Whether the value is an annual rate or ratio; and what a person must know to read it (why it is
+    # missing, how uncertain it is), shown under the value.
+    annualised: bool = False
+    note: str = ""
 
 
 @dataclass
@@ -175,6 +183,13 @@ def xirr(flows: list[tuple[date, float]]) -> float | None:
     return float(math.expm1(growth))
 
 
+def sharpe_standard_error(sharpe: float | None, observations: int, periods: int) -> float | None:
+    """Lo (2002), i.i.d. returns: SE(SR_annual) ≈ √((1 + SR²/2) / years), years = observations / periods."""
+    if sharpe is None or observations < 2:
+        return None
+    return math.sqrt((1.0 + sharpe * sharpe / 2.0) / (observations / periods))
+
+
 def annualised_volatility(returns: pd.Series, periods: int) -> float | None:
     if len(returns) < 2:
         return None
@@ -251,6 +266,12 @@ def compute(
         cash_flows.append((end, current))
     n = "252" if periods == TRADING_DAYS else "365"
     rf = f"{risk_free_rate:.2%}"
+    start = value.index[0].date() if len(value) else None
+    days = (end - start).days if start is not None and end is not None else 0
+    short = days < MIN_ANNUAL_DAYS
+    money_weighted, money_weighted_annualised, money_weighted_note = _money_weighted(cash_flows, days)
+    sharpe = sharpe_ratio(returns, periods, risk_free_rate)
+    sortino = sortino_ratio(returns, periods, risk_free_rate)
     per_period = "daily returns r_t = (H_t / V_(t−1)) × (V_t / (H_t + P_t)) − 1 (H_t: close value of lots held before day t, P_t: money paid for that day's purchases)"
     figures = [
         Figure(
@@ -265,12 +286,17 @@ def compute(
         Figure(
             "xirr",
             "Money-weighted return (XIRR)",
-            xirr(cash_flows),
+            money_weighted,
             "ratio",
-            "annual rate, actual/365 days",
+            "annual rate, actual/365 days"
+            if money_weighted_annualised
+            else f"over the period ({days} days), not annualised: under a year of history",
             "The rate r solving Σ CF_i / (1 + r)^(days_i / 365) = 0 with each purchase as a negative flow on its "
-            "date and today's market value as the final positive flow (Brent's method). Over a few days it "
-            "is an extreme annualisation of a small move.",
+            "date and today's market value as the final positive flow (Brent's method). Under a year of history "
+            "it is shown for the period, (1 + r)^(days / 365) − 1: an annual rate from a few months would "
+            "extrapolate a short run into a year.",
+            annualised=money_weighted_annualised,
+            note=money_weighted_note,
         ),
         Figure(
             "simple_return",
@@ -287,22 +313,35 @@ def compute(
             "ratio",
             f"× √{n}",
             f"Sample standard deviation of {per_period}, × √{n}.",
+            annualised=True,
+            note=_missing(returns, 2, "needs at least two daily returns"),
         ),
         Figure(
             "sharpe",
             "Sharpe ratio",
-            sharpe_ratio(returns, periods, risk_free_rate),
+            sharpe,
             "number",
             f"× √{n}",
-            f"mean(r_t − rf/{n}) / std(r_t) × √{n}, risk-free rate rf = {rf} a year.",
+            f"mean(r_t − rf/{n}) / std(r_t) × √{n}, risk-free rate rf = {rf} a year. Its standard error "
+            "(Lo 2002, for independent returns) is √((1 + SR²/2) / years).",
+            annualised=True,
+            note=_ratio_note(sharpe, len(returns), periods, days, short)
+            or _missing(returns, 2, "needs at least two daily returns"),
         ),
         Figure(
             "sortino",
             "Sortino ratio",
-            sortino_ratio(returns, periods, risk_free_rate),
+            sortino,
             "number",
             f"× √{n}",
             f"mean(r_t − rf/{n}) × {n} / (√mean(min(0, r_t − rf/{n})²) × √{n}), rf = {rf} a year.",
+            annualised=True,
+            note=(f"from {days} days: under a year, a short window" if short and sortino is not None else "")
+            or (
+                "no day fell short of the risk-free rate"
+                if sortino is None and len(returns) >= 2
+                else _missing(returns, 2, "needs at least two daily returns")
+            ),
         ),
         Figure(
             "max_drawdown",
@@ -326,7 +365,8 @@ def compute(
         notes.append("Fewer than two daily returns: volatility, Sharpe, Sortino and beta need more history.")
     if benchmark.empty:
         notes.append("The benchmark has no prices: beta and the comparison are not available.")
-    elif end is not None and benchmark.index[-1].date() < end:
+    elif end is not None and benchmark.index[-1].date() < end and not _held_and_stale(benchmark, lots, prices, end):
+        # (A benchmark that is also a holding is named once, in the holdings' note below.)
         notes.append(
             f"The benchmark's last price is from {benchmark.index[-1].date():%Y-%m-%d}; "
             "it is carried forward to the end of the period."
@@ -338,14 +378,16 @@ def compute(
             if last is not None and last.date() < end:
                 stale.setdefault(last.date(), []).append(symbol)
         for last_day, symbols in sorted(stale.items()):
+            benchmark_too = " (also the benchmark)" if benchmark.name in symbols else ""
             notes.append(
-                f"Last price of {', '.join(symbols)} is from {last_day:%Y-%m-%d}; carried forward to {end:%Y-%m-%d}."
+                f"Last price of {', '.join(symbols)}{benchmark_too} is from {last_day:%Y-%m-%d}; carried forward to "
+                f"{end:%Y-%m-%d}."
             )
     return Performance(
         figures=figures,
         periods_per_year=periods,
         risk_free_rate=risk_free_rate,
-        start=value.index[0].date() if len(value) else None,
+        start=start,
         end=end,
         value=value,
         benchmark_value=bench_value,
@@ -353,3 +395,39 @@ def compute(
         returns=returns,
         benchmark_returns=bench_returns,
     )
+
+
+def _money_weighted(cash_flows: list[tuple[date, float]], days: int) -> tuple[float | None, bool, str]:
+    """The XIRR figure: (value, annualised, note). Under a year, the period's money-weighted return."""
+    rate = xirr(cash_flows)
+    if rate is None:
+        if len({d for d, amount in cash_flows if amount}) < 2:
+            return None, True, "needs money in and a value on different days: everything is from one day"
+        return None, True, "no single rate reproduces these cash flows"
+    if days >= MIN_ANNUAL_DAYS:
+        return rate, True, ""
+    first = min(d for d, _ in cash_flows)
+    last = max(d for d, _ in cash_flows)
+    period = math.expm1(math.log1p(rate) * (last - first).days / 365.0) if rate > -1 else -1.0
+    return period, False, f"for the {days} days held, not a yearly rate: under a year of history"
+
+
+def _ratio_note(ratio: float | None, observations: int, periods: int, days: int, short: bool) -> str:
+    error = sharpe_standard_error(ratio, observations, periods)
+    if error is None:
+        return ""
+    window = f"from {days} days: under a year, a short window" if short else f"over {days / 365:.1f} years"
+    return f"± {error:.2f} (one standard error) {window}"
+
+
+def _missing(returns: pd.Series, needed: int, reason: str) -> str:
+    return reason if len(returns) < needed else ""
+
+
+def _held_and_stale(benchmark: pd.Series, lots: list[Lot], prices: pd.DataFrame, end: date) -> bool:
+    """Is the benchmark one of the holdings, whose stale last price the holdings' note already names?"""
+    symbol = benchmark.name
+    if symbol not in {lot.symbol for lot in lots} or symbol not in prices:
+        return False
+    last = prices[symbol].last_valid_index()
+    return last is not None and last.date() == benchmark.index[-1].date() and last.date() < end

@@ -17,12 +17,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.text import slugify
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
 
 from apps.accounts import tiers
+from apps.assets.market import market_date
 from apps.portfolios import holdings_csv, selectors, services
 from apps.portfolios.access import portfolio_view
 from apps.portfolios.forms import ImportForm, LotForm, PortfolioForm, RenameForm
@@ -187,8 +189,8 @@ def lot_edit(request: HttpRequest, portfolio: Portfolio, lot_id) -> HttpResponse
     lot = _lot(request, portfolio, lot_id)
     initial = {
         "symbol": lot.asset_id,
-        "quantity": lot.quantity.normalize(),
-        "purchase_price": lot.purchase_price.normalize(),
+        "quantity": lot.quantity,
+        "purchase_price": lot.purchase_price,
         "purchase_date": lot.purchase_date,
     }
     form = LotForm(request.POST or None, initial=initial, prefix=f"lot-{lot.id.hex[:8]}")
@@ -246,7 +248,7 @@ def holdings_import(request: HttpRequest, portfolio: Portfolio) -> HttpResponse:
                     except DomainError:
                         context["preview"] = services.preview_holdings_import(text=text)
                     else:
-                        messages.success(request, f"Imported {len(lots)} lot(s).")
+                        messages.success(request, f"Imported {len(lots)} lot{pluralize(len(lots))}.")
                         return _go(request, reverse("portfolios:detail", args=[portfolio.id]))
                 else:
                     context["preview"] = services.preview_holdings_import(text=text)
@@ -257,7 +259,8 @@ def holdings_import(request: HttpRequest, portfolio: Portfolio) -> HttpResponse:
 @portfolio_view("GET")
 def holdings_export(request: HttpRequest, portfolio: Portfolio) -> HttpResponse:
     response = HttpResponse(services.export_holdings(portfolio=portfolio), content_type="text/csv; charset=utf-8")
-    filename = f"{slugify(portfolio.name) or 'portfolio'}-holdings.csv"
+    # "Core holdings" → core-holdings-2017-12-29.csv (not core-holdings-holdings.csv): the name and the day.
+    filename = f"{slugify(portfolio.name) or 'portfolio'}-{market_date():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response

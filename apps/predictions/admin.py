@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
 from apps.predictions import services
 from apps.predictions.models import BacktestRun, ModelVersion, NewsItem, Prediction, PredictionJob, VersionStatus
 from apps.predictions.selectors import inputs_in_words
+from quantumvest import formatting
 from quantumvest.errors import DomainError, ServiceUnavailable
 
 
@@ -55,7 +56,7 @@ class ModelVersionAdmin(ReadOnlyAdmin):
         "status_changed_by",
         "status_changed_at",
         "selection_table",
-        "metrics",
+        "metrics_table",
         "artifact",
         "checksum",
     ]
@@ -79,9 +80,9 @@ class ModelVersionAdmin(ReadOnlyAdmin):
                     name,
                     summary.get("model"),
                     "yes" if summary.get("beats_random_walk") else "no",
-                    metrics.get("n_forecasts"),
-                    metrics.get("rel_mae"),
-                    metrics.get("coverage"),
+                    formatting.integer(metrics.get("n_forecasts")),
+                    formatting.number(metrics.get("rel_mae"), 3),
+                    formatting.percent(metrics.get("coverage"), 1),
                     inputs_in_words(summary),
                 )
             )
@@ -89,6 +90,27 @@ class ModelVersionAdmin(ReadOnlyAdmin):
             "\n",
             "<div>{}: {} · beats random walk: {} · {} forecasts · relMAE {} · coverage {} · inputs: {}</div>",
             rows,
+        )
+
+    @admin.display(description="Backtest metrics per horizon")
+    def metrics_table(self, version: ModelVersion):
+        """Every stored backtest metric, one row a horizon, numbers to four significant digits
+        (the raw JSON stays in the API and the database)."""
+        horizons = [(name, (summary or {}).get("metrics") or {}) for name, summary in (version.metrics or {}).items()]
+        keys = sorted({key for _, metrics in horizons for key, value in metrics.items() if _is_figure(value)})
+        if not keys:
+            return "—"
+        head = format_html_join("", "<th scope='col'>{}</th>", ((key,) for key in keys))
+        body = format_html_join(
+            "",
+            "<tr><th scope='row'>{}</th>{}</tr>",
+            (
+                (name, format_html_join("", "<td class='num'>{}</td>", ((_significant(metrics.get(k)),) for k in keys)))
+                for name, metrics in horizons
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th scope='col'>Horizon</th>{}</tr></thead><tbody>{}</tbody></table>", head, body
         )
 
     @admin.action(description="Approve selected versions (serve them)", permissions=["review"])
@@ -156,3 +178,16 @@ class NewsItemAdmin(ReadOnlyAdmin):
     list_filter = ["sentiment_label", "source"]
     search_fields = ["title", "url", "assets__id"]
     date_hierarchy = "published_at"
+
+
+def _is_figure(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _significant(value) -> str:
+    """A metric to four significant digits, with the pages' minus sign; "—" when absent."""
+    if not _is_figure(value):
+        return "—"
+    if isinstance(value, int):
+        return formatting.integer(value)
+    return f"{value:.4g}".replace("-", formatting.MINUS)

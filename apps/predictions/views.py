@@ -40,6 +40,7 @@ def _chart_data(asset, predictions, history) -> dict:
     )
     return {
         "symbol": asset.id,
+        "currency": asset.currency,
         "history": [[day.date().isoformat(), round(float(value), 8)] for day, value in history.items()],
         "origin": origin,
         "fan": fan,
@@ -62,11 +63,12 @@ def _panel_row(prediction, realised: dict) -> dict:
     }
 
 
-def _panel_context(request: HttpRequest, asset) -> dict:
+def _panel_context(request: HttpRequest, asset, job: PredictionJob | None = None) -> dict:
+    """The panel's context; ``job`` is the job to show in it (by default the user's unfinished one)."""
     predictions = selectors.latest_predictions(asset)
     history = close_series(asset.id).iloc[-HISTORY_BARS:]
     realised = selectors.realised_coverage(asset) if predictions else {}
-    pending = (
+    pending = job or (
         PredictionJob.objects.filter(user=request.user, asset=asset).exclude(state__in=jobs.FINISHED_STATES).first()
     )
     return {
@@ -105,8 +107,19 @@ def request_forecast(request: HttpRequest, symbol: str) -> HttpResponse:
         status = exc.status_code if exc.status_code == 503 else 422
         return render(request, "predictions/job.html#job", {"error": exc.detail, "asset": asset}, status=status)
     if request.htmx:
-        return render(request, "predictions/job.html#job", {"job": job, "asset": asset, "in_panel": True})
+        return _job_fragment(request, job, in_panel=True)
     return redirect("predictions:job", job_id=job.pk)
+
+
+def _job_fragment(request: HttpRequest, job: PredictionJob, *, in_panel: bool) -> HttpResponse:
+    """The job's state; in the forecast panel, a job that has succeeded brings the whole panel with it,
+    so that the forecast it made shows at once (never "Succeeded" above "No forecast yet")."""
+    if in_panel and job.state == jobs.JobState.SUCCEEDED:
+        response = render(request, "predictions/forecast.html#panel", _panel_context(request, job.asset, job=job))
+        response["HX-Retarget"] = "#forecast-panel"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    return render(request, "predictions/job.html#job", {"job": job, "asset": job.asset, "in_panel": in_panel})
 
 
 @login_required
@@ -114,9 +127,9 @@ def request_forecast(request: HttpRequest, symbol: str) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def job_detail(request: HttpRequest, job_id) -> HttpResponse:
     job = selectors.get_job_for_user(request.user, job_id)
-    template = "predictions/job.html#job" if request.htmx else "predictions/job.html"
-    context = {"job": job, "asset": job.asset, "in_panel": request.GET.get("panel") == "1"}
-    return render(request, template, context)
+    if request.htmx:
+        return _job_fragment(request, job, in_panel=request.GET.get("panel") == "1")
+    return render(request, "predictions/job.html", {"job": job, "asset": job.asset})
 
 
 @require_GET

@@ -59,6 +59,19 @@
     return { dates: dates, candles: candles, closes: closes, volumes: volumes, hasVolume: hasVolume, hasRange: hasRange };
   }
 
+  // The base whose powers split the prices in view (state.start..state.end) into about five steps.
+  function logBaseFor(bars, state) {
+    let low = Infinity;
+    let high = 0;
+    for (let i = state.start; i <= state.end && i < bars.candles.length; i += 1) {
+      const candle = bars.candles[i];
+      low = Math.min(low, candle[2] || candle[1]);
+      high = Math.max(high, candle[3] || candle[1]);
+    }
+    if (!(low > 0) || !(high > low)) return 10;
+    return Math.pow((high * 1.03) / (low * 0.97), 1 / 5);
+  }
+
   function buildOption(bars, state) {
     const gain = cssVar("--qv-gain", "#15803d");
     const loss = cssVar("--qv-loss", "#b91c1c");
@@ -114,8 +127,14 @@
         Object.assign(
           { position: "right", splitLine: { lineStyle: { color: border } }, axisLabel: priceLabel },
           state.log
-            ? // A log axis snaps to powers of ten unless bounded by the data in view.
-              { type: "log", min: function (extent) { return extent.min * 0.97; }, max: function (extent) { return extent.max * 1.03; } }
+            ? // A log axis ticks at powers of its base and snaps to them unless bounded by the data in
+              // view; a base fitted to the range in view gives five or six ticks, not a single "100".
+              {
+                type: "log",
+                logBase: logBaseFor(bars, state),
+                min: function (extent) { return extent.min * 0.97; },
+                max: function (extent) { return extent.max * 1.03; },
+              }
             : { type: "value", scale: true }
         ),
         { type: "value", gridIndex: 1, position: "right", splitNumber: 2, show: bars.hasVolume, axisLabel: { show: false }, splitLine: { show: false } },
@@ -153,10 +172,16 @@
       candles.title = "This history has closes only (no open, high and low)";
     }
     // Keep the user's zoom and pan when the chart is redrawn for another type or scale.
+    let pending = null;
     chart.on("datazoom", function () {
       const zoom = chart.getOption().dataZoom[0];
       state.start = zoom.startValue;
       state.end = zoom.endValue;
+      // On a log scale the ticks follow the range in view: redraw once the zoom settles.
+      if (state.log) {
+        clearTimeout(pending);
+        pending = setTimeout(render, 200);
+      }
     });
     controls.addEventListener("click", function (event) {
       const button = event.target.closest("button");

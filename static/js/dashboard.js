@@ -5,10 +5,6 @@
 (function () {
   "use strict";
 
-  function textColor() {
-    return getComputedStyle(document.documentElement).getPropertyValue("--qv-text-muted").trim() || "#5b6478";
-  }
-
   function startOf(period, end) {
     const day = new Date(end + "T00:00:00Z");
     if (period === "Max") return null;
@@ -37,25 +33,11 @@
     if (part.benchmark) series.push({ name: part.label, type: "line", showSymbol: false, data: part.benchmark });
     return {
       tooltip: { trigger: "axis" },
-      legend: { top: 0, textStyle: { color: textColor() } },
-      grid: { left: 8, right: 16, top: 36, bottom: 24, containLabel: true },
-      xAxis: { type: "category", data: part.dates, axisLabel: { color: textColor() } },
-      yAxis: { type: "value", scale: true, axisLabel: { color: textColor() } },
+      legend: { top: 0, left: 0 },
+      grid: { left: 8, right: 16, top: 40, bottom: 24, containLabel: true },
+      xAxis: { type: "category", data: part.dates, axisLabel: { hideOverlap: true } },
+      yAxis: { type: "value", scale: true, axisLabel: { formatter: window.QV.format.axis } },
       series: series,
-    };
-  }
-
-  function pie(data) {
-    return {
-      tooltip: { trigger: "item", formatter: "{b}: {d}%" },
-      series: [
-        {
-          type: "pie",
-          radius: ["38%", "68%"],
-          data: data,
-          label: { formatter: "{b} {d}%", color: textColor() },
-        },
-      ],
     };
   }
 
@@ -84,7 +66,8 @@
     show("1Y");
     const allocation = document.querySelector('[data-chart="allocation"]');
     if (allocation && container.dataset.allocation) {
-      window.QV.chart(allocation).setOption(pie(JSON.parse(container.dataset.allocation).assets));
+      const assets = JSON.parse(container.dataset.allocation).assets;
+      window.QV.chart(allocation).setOption(window.QV.donut(allocation, assets, { value: window.QV.format.axis }));
     }
   }
 

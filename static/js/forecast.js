@@ -73,17 +73,27 @@
           color: text,
           formatter: function (p) { return p.data.timeframe || ""; },
         },
+        labelLayout: { hideOverlap: true },
       });
     }
 
     const chart = window.QV.chart(element);
+    const narrow = window.QV.narrow(element);
     chart.setOption({
       animation: false,
-      grid: { left: 56, right: 24, top: 32, bottom: 40 },
-      legend: { data: ["Close", "Forecast", "Interval bounds"], textStyle: { color: text } },
-      tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "" : Number(v).toFixed(2); } },
-      xAxis: { type: "time", axisLabel: { color: text } },
-      yAxis: { type: "value", scale: true, name: data.symbol, axisLabel: { color: text } },
+      // The legend above the plot, the axis name beside the labels: neither sits on the other.
+      grid: { left: narrow ? 44 : 56, right: narrow ? 12 : 24, top: 56, bottom: 32 },
+      legend: { data: ["Close", "Forecast", "Interval bounds"], top: 0, left: 0 },
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "" : window.QV.format.money(v); } },
+      xAxis: { type: "time", axisLabel: { hideOverlap: true } },
+      yAxis: {
+        type: "value",
+        scale: true,
+        name: data.symbol + (data.currency ? " (" + data.currency + ")" : ""),
+        nameGap: 12,
+        nameTextStyle: { align: "left", padding: [0, 0, 0, narrow ? -36 : -48] },
+        axisLabel: { formatter: window.QV.format.axis },
+      },
       series: series,
     });
   }

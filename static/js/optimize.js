@@ -79,7 +79,7 @@
 
   function frontier(data, element) {
     const range = view(data);
-    const narrow = element.clientWidth < 560;
+    const narrow = window.QV.narrow(element);
     const muted = cssVar("--qv-text-muted", "#5b6478");
     const series = [
       {

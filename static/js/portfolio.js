@@ -1,51 +1,39 @@
-/* Portfolio page charts (Apache ECharts, vendored). Data comes from the data-portfolio-charts
- * attribute (JSON); QV.onLoad re-runs this for the performance fragment htmx swaps in.
+/* Portfolio page charts (Apache ECharts, vendored; theme from app.js). Data comes from the
+ * data-portfolio-charts attribute (JSON); QV.onLoad re-runs this for the performance fragment htmx
+ * swaps in.
  */
 (function () {
   "use strict";
 
+  const fmt = window.QV.format;
+
   function money(value, currency) {
-    return Number(value).toLocaleString(undefined, { maximumFractionDigits: 0 }) + " " + currency;
+    return fmt.money(value, 0) + " " + currency;
   }
 
-  // Text in the page's colours (readable in dark mode too); ECharts defaults to dark grey.
-  function textColor() {
-    return getComputedStyle(document.documentElement).getPropertyValue("--qv-text-muted").trim() || "#5b6478";
-  }
-
-  function pie(data, currency) {
+  function line(data, narrow) {
+    const names = ["Portfolio", "Same purchases in " + data.benchmark];
     return {
       tooltip: {
-        trigger: "item",
-        formatter: function (p) {
-          return p.name + ": " + money(p.value, currency) + " (" + p.percent.toFixed(1) + " %)";
-        },
+        trigger: "axis",
+        valueFormatter: function (v) { return money(v, data.currency); },
       },
-      legend: { type: "scroll", bottom: 0, textStyle: { color: textColor() } },
-      // One line per label: a two-line label sat across its own label line.
+      legend: { data: names, top: 0, left: 0 },
+      grid: { left: narrow ? 48 : 64, right: 16, top: 56, bottom: 64 },
+      xAxis: { type: "category", data: data.dates, axisLabel: { hideOverlap: true } },
+      yAxis: {
+        type: "value",
+        scale: true,
+        name: data.currency,
+        nameLocation: "end",
+        nameGap: 12,
+        nameTextStyle: { align: "left", padding: [0, 0, 0, narrow ? -40 : -56] },
+        axisLabel: { formatter: fmt.axis },
+      },
+      dataZoom: [{ type: "inside" }, { type: "slider", height: 20, bottom: 8 }],
       series: [
-        {
-          type: "pie",
-          radius: ["30%", "56%"],
-          center: ["50%", "45%"],
-          data: data,
-          label: { formatter: "{b} {d}%", color: textColor(), overflow: "none" },
-        },
-      ],
-    };
-  }
-
-  function line(data) {
-    return {
-      tooltip: { trigger: "axis" },
-      legend: { data: ["Portfolio", "Same purchases in " + data.benchmark], textStyle: { color: textColor() } },
-      grid: { left: 70, right: 20, top: 40, bottom: 60 },
-      xAxis: { type: "category", data: data.dates, axisLabel: { color: textColor() } },
-      yAxis: { type: "value", scale: true, name: data.currency, nameTextStyle: { color: textColor() }, axisLabel: { color: textColor() } },
-      dataZoom: [{ type: "inside" }, { type: "slider" }],
-      series: [
-        { name: "Portfolio", type: "line", showSymbol: false, data: data.value },
-        { name: "Same purchases in " + data.benchmark, type: "line", showSymbol: false, data: data.benchmark_value },
+        { name: names[0], type: "line", showSymbol: false, data: data.value },
+        { name: names[1], type: "line", showSymbol: false, data: data.benchmark_value },
       ],
     };
   }
@@ -65,10 +53,14 @@
         element.textContent = kind === "value" ? "No history yet." : "No priced holdings yet.";
         return;
       }
-      window.QV.chart(element).setOption(kind === "value" ? line(data) : pie(data[kind], data.currency));
+      const narrow = window.QV.narrow(element);
+      const option =
+        kind === "value"
+          ? line(data, narrow)
+          : window.QV.donut(element, data[kind], { value: function (v) { return money(v, data.currency); } });
+      window.QV.chart(element).setOption(option);
     });
   }
 
   window.QV.each("[data-portfolio-charts]", draw);
-
 })();

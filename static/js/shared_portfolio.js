@@ -4,31 +4,6 @@
 (function () {
   "use strict";
 
-  function textColor() {
-    return getComputedStyle(document.documentElement).getPropertyValue("--qv-text-muted").trim() || "#5b6478";
-  }
-
-  function gridColor() {
-    return getComputedStyle(document.documentElement).getPropertyValue("--qv-border").trim() || "#e3e6ee";
-  }
-
-  function pie(data, narrow) {
-    return {
-      tooltip: { trigger: "item", formatter: "{b}: {c} %" },
-      legend: { type: "scroll", bottom: 0, textStyle: { color: textColor() } },
-      series: [
-        {
-          type: "pie",
-          radius: ["30%", "56%"],
-          center: ["50%", "45%"],
-          data: data,
-          // On a phone the labels would run off the chart: the legend and the tooltip name the slices.
-          label: { show: !narrow, formatter: "{b} {c}%", color: textColor(), overflow: "none" },
-        },
-      ],
-    };
-  }
-
   function line(data) {
     const benchmark = data.benchmark + " (price)";
     const series = [{ name: "Portfolio", type: "line", showSymbol: false, data: data.portfolio }];
@@ -37,16 +12,11 @@
     }
     return {
       tooltip: { trigger: "axis" },
-      legend: { data: series.map(function (s) { return s.name; }), textStyle: { color: textColor() } },
-      grid: { left: 50, right: 20, top: 40, bottom: 60 },
-      xAxis: { type: "category", data: data.dates, axisLabel: { color: textColor() } },
-      yAxis: {
-        type: "value",
-        scale: true,
-        axisLabel: { color: textColor() },
-        splitLine: { lineStyle: { color: gridColor() } },
-      },
-      dataZoom: [{ type: "inside" }, { type: "slider" }],
+      legend: { data: series.map(function (s) { return s.name; }), top: 0, left: 0 },
+      grid: { left: 50, right: 16, top: 48, bottom: 64 },
+      xAxis: { type: "category", data: data.dates, axisLabel: { hideOverlap: true } },
+      yAxis: { type: "value", scale: true, axisLabel: { formatter: window.QV.format.axis } },
+      dataZoom: [{ type: "inside" }, { type: "slider", height: 20, bottom: 8 }],
       series: series,
     };
   }
@@ -64,7 +34,8 @@
         element.textContent = kind === "growth" ? "No history yet." : "No priced holdings yet.";
         return;
       }
-      window.QV.chart(element).setOption(kind === "growth" ? line(data) : pie(data[kind], element.clientWidth < 360));
+      // The weights come in percent (no money on a shared page): the donut takes them as they are.
+      window.QV.chart(element).setOption(kind === "growth" ? line(data) : window.QV.donut(element, data[kind]));
     });
   }
 

@@ -179,6 +179,14 @@ def test_logout_by_post_ends_the_session(client):
     assert not _logged_in(client)
 
 
+def test_logout_confirms_on_the_login_page(client):
+    client.force_login(UserFactory())
+
+    page = client.post("/accounts/logout/", follow=True)
+
+    assert page.status_code == 200 and "You are logged out." in page.text
+
+
 def test_logout_by_get_does_not_log_out(client):
     client.force_login(UserFactory())
 

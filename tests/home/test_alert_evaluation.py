@@ -176,7 +176,7 @@ def test_large_transfer_fires_once_per_transfer_at_or_above_the_threshold_in_tok
     assert evaluation.after_chain_sync(token.chain_id) == 1
     assert evaluation.after_chain_sync(token.chain_id) == 0
     assert AlertTrigger.objects.get().key == f"transfer:{big.pk}" != f"transfer:{small.pk}"
-    assert "1,000.0000 USDX" in _titles(user)[0]
+    assert "1,000 USDX" in _titles(user)[0]
 
 
 def test_job_finished_fires_once_per_ended_job_of_its_owner_only():

@@ -36,7 +36,7 @@ def test_dashboard_lists_own_portfolios_with_value_and_cost():
     PortfolioFactory(name="Not mine")
     html = _client(lot.portfolio.user).get("/").content.decode()
     assert 'id="portfolio-summaries"' in html and "Mine" in html and "Not mine" not in html
-    assert "60.00 USD" in html and "50.00 USD" in html and "+10.00 (+20.00 %)" in html
+    assert "60.00 USD" in html and "50.00 USD" in html and "+10.00 (+20.00%)" in html
 
 
 def test_dashboard_keeps_the_empty_state_without_portfolios():

@@ -240,3 +240,56 @@ def test_stale_prices_are_stated_in_the_notes():
 def test_xirr_over_two_days_is_finite_and_exact():
     rate = xirr([(D0, -100.0), (D0 + timedelta(days=2), 120.0)])
     assert rate == pytest.approx(1.2 ** (365 / 2) - 1, rel=1e-9)
+
+
+# ------------------------------------------------------------------ short windows
+
+
+def _daily(values: list[float], symbol: str = "X") -> pd.DataFrame:
+    return pd.DataFrame({symbol: values}, index=pd.date_range(D0, periods=len(values), freq="D"))
+
+
+def test_under_a_year_the_money_weighted_return_is_the_periods_not_an_annual_rate():
+    # 99 days from 100 to 90: XIRR's annual rate would be about −32 %; the period's return is −10 %.
+    prices = _daily([100.0] * 99 + [90.0])
+    report = performance.compute([Lot("X", 1, 100.0, D0)], prices, pd.Series(dtype=float), holds_crypto=True)
+    fig = report.figure("xirr")
+    assert fig.value == pytest.approx(-0.10, abs=1e-9)
+    assert fig.annualised is False and "not annualised" in fig.annualisation
+    assert "99 days" in fig.note and "not a yearly rate" in fig.note
+    assert xirr([(D0, -100.0), (D0 + timedelta(days=99), 90.0)]) == pytest.approx(0.9 ** (365 / 99) - 1)
+
+
+def test_over_a_year_the_money_weighted_return_stays_an_annual_rate():
+    prices = _daily([100.0] * 730 + [121.0])
+    report = performance.compute([Lot("X", 1, 100.0, D0)], prices, pd.Series(dtype=float), holds_crypto=True)
+    fig = report.figure("xirr")
+    assert fig.annualised is True and fig.note == ""
+    assert fig.value == pytest.approx(1.21 ** (365 / 730) - 1)
+
+
+def test_a_missing_money_weighted_return_says_why():
+    prices = _daily([100.0])
+    report = performance.compute([Lot("X", 1, 100.0, D0)], prices, pd.Series(dtype=float), holds_crypto=True)
+    fig = report.figure("xirr")
+    assert fig.value is None and "one day" in fig.note
+    assert "two daily returns" in report.figure("sharpe").note
+
+
+def test_sharpe_carries_its_standard_error_and_a_short_window_says_so():
+    rng = np.random.default_rng(7)
+    closes = list(100 * np.cumprod(1 + rng.normal(0.001, 0.01, 120)))
+    report = performance.compute(
+        [Lot("X", 1, closes[0], D0)], _daily(closes), pd.Series(dtype=float), holds_crypto=True
+    )
+    sharpe = report.figure("sharpe")
+    expected = math.sqrt((1 + sharpe.value**2 / 2) / (len(report.returns) / 365))
+    assert f"± {expected:.2f} (one standard error)" in sharpe.note and "under a year" in sharpe.note
+
+
+def test_a_benchmark_that_is_also_a_stale_holding_is_named_once():
+    prices = _frame({"X": [100.0, 101.0, 102.0], "SPY": [10.0, 10.5, float("nan")]})
+    lots = [Lot("X", 1, 100.0, D0), Lot("SPY", 1, 10.0, D0)]
+    bench = prices["SPY"].dropna()
+    report = performance.compute(lots, prices, bench, holds_crypto=False)
+    assert report.notes == ["Last price of SPY (also the benchmark) is from 2019-01-02; carried forward to 2019-01-03."]

@@ -17,7 +17,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from apps.portfolios import services
-from apps.portfolios.templatetags.portfolio_format import money
+from quantumvest.formatting import money
 from tests.portfolios.factories import PortfolioShareFactory, UserFactory, priced_portfolio
 
 pytestmark = pytest.mark.django_db

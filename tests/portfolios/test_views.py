@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -138,6 +139,13 @@ def test_edit_lot_page_works_without_javascript(client, user):
     assert page.status_code == 200 and "<html" in page.content.decode()
 
 
+def test_edit_lot_form_shows_whole_numbers_as_typed_not_in_exponent_notation(client, user):
+    lot = LotFactory(portfolio__user=user, quantity=Decimal("20"), purchase_price=Decimal("430"))
+    html = client.get(f"/portfolios/{lot.portfolio_id}/lots/{lot.id}/edit/", **HTMX).content.decode()
+    assert 'value="20"' in html and 'value="430"' in html
+    assert "E+" not in html
+
+
 def test_delete_lot(client, user):
     lot = LotFactory(portfolio__user=user)
     response = client.post(f"/portfolios/{lot.portfolio_id}/lots/{lot.id}/delete/", **HTMX)
@@ -159,7 +167,7 @@ def test_detail_page_shows_valuation_weights_and_chart_data(client, user):
     html = response.content.decode()
     assert response.status_code == 200
     assert "180.00 USD" in html  # 10 × 12 + 2 × 30
-    assert "66.7 %" in html and "33.3 %" in html  # weights
+    assert "66.7%" in html and "33.3%" in html  # weights
     assert 'id="portfolio-charts"' in html and "js/portfolio.js" in html
     assert "How it is computed" in html and "Annualisation: 252" in html
 
@@ -212,7 +220,7 @@ def test_export_is_formula_safe_and_reimports(client, user):
     LotFactory(portfolio=portfolio, asset=weird, quantity=Decimal("12.50"), purchase_price=Decimal("3.25"))
     response = client.get(f"/portfolios/{portfolio.id}/export.csv")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    assert 'filename="my-stocks-holdings.csv"' in response["Content-Disposition"]
+    assert re.search(r'filename="my-stocks-\d{4}-\d{2}-\d{2}\.csv"', response["Content-Disposition"])
     lines = response.content.decode().splitlines()
     assert lines[0] == "symbol,quantity,purchase_price,purchase_date"
     assert lines[1] == "'-X2,12.5,3.25,2020-01-02"

@@ -131,15 +131,39 @@ def test_another_users_job_page_is_404(logged_in, aapl):
     assert logged_in.get(f"/predictions/jobs/{job.pk}/").status_code == 404
 
 
-def test_a_finished_job_stops_polling_and_links_the_forecast(logged_in, aapl, user):
+def test_a_finished_job_in_the_panel_replaces_the_panel_with_its_forecast(logged_in, aapl, user):
     job = services.request_predictions(asset=aapl, by=user)
     services.run_prediction_job(job=job)
 
-    html = logged_in.get(f"/predictions/jobs/{job.pk}/?panel=1", **HTMX).content.decode()
+    response = logged_in.get(f"/predictions/jobs/{job.pk}/?panel=1", **HTMX)
+    html = response.content.decode()
 
+    # The whole panel, not the job alone: the forecast shows without a reload, and nothing below the
+    # job's "Succeeded" still says that there is no forecast.
+    assert response["HX-Retarget"] == "#forecast-panel" and response["HX-Reswap"] == "outerHTML"
+    assert 'id="forecast-panel"' in html and "<html" not in html
     assert "Succeeded" in html and "4 forecasts as of 2014-12-31" in html
+    assert "No forecast yet" not in html and "data-forecast-chart" in html
+    assert html.count("<tr>") >= 5  # the header and the four timeframes
     assert "every 2s" not in html
-    assert 'hx-target="#forecast-panel"' in html
+
+
+def test_a_finished_job_on_its_own_page_links_the_forecast(logged_in, aapl, user):
+    job = services.request_predictions(asset=aapl, by=user)
+    services.run_prediction_job(job=job)
+
+    html = logged_in.get(f"/predictions/jobs/{job.pk}/").content.decode()
+
+    assert "Succeeded" in html and f'href="/predictions/assets/{aapl.id}/panel/"' in html
+
+
+def test_a_failed_job_in_the_panel_stays_in_its_place(logged_in, aapl, user):
+    job = services.request_predictions(asset=aapl, by=user)
+    PredictionJob.objects.filter(pk=job.pk).update(state="failed", error="the model broke")
+
+    response = logged_in.get(f"/predictions/jobs/{job.pk}/?panel=1", **HTMX)
+
+    assert "HX-Retarget" not in response and "The forecast failed: the model broke" in response.content.decode()
 
 
 def test_track_record_without_matured_forecasts_says_so_honestly(logged_in, predicted):

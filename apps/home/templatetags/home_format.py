@@ -1,39 +1,12 @@
-"""Signed figures on the home pages: a real minus sign, a plus for gains (no queries)."""
+"""Small presentation helpers of the home pages (no queries); numbers use the builtin filters."""
 
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 
 from django import template
 
-from apps.portfolios.templatetags.portfolio_format import money
-
 register = template.Library()
-
-
-@register.filter
-def signed_money(value) -> str:
-    if value is None:
-        return "—"
-    text = money(abs(Decimal(value)))
-    return f"+{text}" if value > 0 else f"−{text}" if value < 0 else text
-
-
-@register.filter
-def signed_pct(value, places: int = 2) -> str:
-    """0.0123 → +1.23 %; −0.5 → −50.00 %."""
-    if value is None:
-        return "—"
-    number = float(value) * 100
-    text = f"{abs(number):,.{int(places)}f} %"
-    return f"+{text}" if number > 0 else f"−{text}" if number < 0 else text
-
-
-@register.filter
-def ratio_pct(value, places: int = 1) -> str:
-    """A share 0–1 as a percentage without sign: 0.8 → 80.0 %."""
-    return "—" if value is None else f"{float(value) * 100:.{int(places)}f} %"
 
 
 @register.filter

@@ -116,6 +116,10 @@ class FigureOutput(serializers.Serializer):
     unit = serializers.ChoiceField(choices=["ratio", "number", "money"])
     annualisation = serializers.CharField()
     formula = serializers.CharField()
+    annualised = serializers.BooleanField(help_text="Whether value is an annual rate or ratio.")
+    note = serializers.CharField(
+        help_text="What to know to read the value: why it is null, or how uncertain it is (empty when nothing)."
+    )
 
 
 class PositionOutput(serializers.Serializer):
