@@ -72,10 +72,11 @@ def _as_percent(fraction) -> str | None:
     return None if fraction is None else format((Decimal(str(fraction)) * 100).normalize(), "f")
 
 
-def _preset_help() -> str:
-    return " ".join(
-        f"{name.title()}: {preset['description']}" for name, preset in optimization.RISK_PREFERENCES.items()
-    )
+PRESET_LABELS = {
+    "conservative": "the lowest volatility",
+    "moderate": "the best Sharpe ratio",
+    "aggressive": "a higher return for more risk (risk aversion 1)",
+}
 
 
 PERCENT_FIELDS = ("risk_free_rate", "weight_min", "weight_max", "target_volatility", "target_return")
@@ -93,9 +94,10 @@ class OptimizeForm(forms.Form):
         required=False,
         label="Start from a preset",
         widget=forms.RadioSelect,
-        choices=[("", "No preset: I choose the method")] + [(k, k.title()) for k in optimization.RISK_PREFERENCES],
-        help_text="A preset chooses the method and the estimates for you (mean historical returns, Ledoit-Wolf "
-        "covariance); the method and estimate choices below are then not used. " + _preset_help(),
+        choices=[("", "No preset: I choose the method")]
+        + [(k, f"{k.title()}: {PRESET_LABELS[k]}") for k in optimization.RISK_PREFERENCES],
+        help_text="A preset also chooses the estimates: mean historical returns and Ledoit-Wolf covariance. "
+        "The method and the estimate choices below are then not used.",
     )
     objective = forms.ChoiceField(
         label="Method", choices=Objective.choices, initial="max_sharpe", help_text="What the optimiser looks for."
