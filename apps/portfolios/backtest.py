@@ -17,9 +17,12 @@ How it runs (and what makes it out of sample):
   keeps the previous weights and is counted in ``failed_rebalances``.
 
 Metrics, from daily portfolio returns r over the out-of-sample period (frequency f = 252 or 365):
-annual return = (∏(1+r))^(f/len(r)) − 1 (CAGR); volatility = std(r)·√f; Sharpe =
-(mean(r)·f − risk-free rate) / volatility; max drawdown = the largest peak-to-trough fall of the
-value; turnover = the traded fraction (sum of |Δw|) summed over the rebalances after the first
+annual return = (∏(1+r))^(f/len(r)) − 1 (CAGR); period return = ∏(1+r) − 1 over the whole test;
+``annualised`` is false when the test covers less than a year (fewer than f days): an annual rate
+extrapolated from a few months is noise (three months of −33% read as −80% a year), so pages show
+the period return instead; volatility = std(r)·√f; Sharpe = (mean(r)·f − risk-free rate) /
+volatility; max drawdown = the largest peak-to-trough fall of the value, as a negative fraction
+(like ``performance.max_drawdown``); turnover = the traded fraction (sum of |Δw|) summed over the rebalances after the first
 purchase, divided by the years covered (2.0 means the whole portfolio was swapped once a year).
 """
 
@@ -58,10 +61,13 @@ class StrategyResult:
         sharpe = (float(r.mean()) * frequency - risk_free_rate) / vol if vol and vol > 0 else float("nan")
         value = np.cumprod(1.0 + r.to_numpy())
         peaks = np.maximum.accumulate(np.concatenate([[1.0], value]))[1:]
-        max_drawdown = float(np.max(1.0 - value / peaks)) if n else 0.0
+        max_drawdown = float(np.min(value / peaks - 1.0)) if n else 0.0
         years = n / frequency
         return {
             "annual_return": annual_return,
+            "period_return": growth - 1.0 if n else 0.0,
+            "annualised": n >= frequency,
+            "days": n,
             "volatility": vol,
             "sharpe": sharpe,
             "max_drawdown": max_drawdown,
@@ -86,32 +92,51 @@ class BacktestResult:
             name: s.metrics(frequency=self.frequency, risk_free_rate=self.risk_free_rate)
             for name, s in self.strategies.items()
         }
+        days = max((m["days"] for m in metrics.values()), default=0)
         return {
             "start": self.start.date().isoformat(),
             "end": self.end.date().isoformat(),
+            "days": days,
+            "annualised": days >= self.frequency,
             "settings": self.settings,
             "strategies": metrics,
             "verdict": verdict(metrics),
         }
 
 
+def _pct(value: float) -> str:
+    return f"{value:.1%}".replace("-", "\u2212")
+
+
+def _ratio(value: float) -> str:
+    return f"{value:.2f}".replace("-", "\u2212")
+
+
 def verdict(metrics: dict[str, dict]) -> str:
-    """One sentence comparing the optimiser with 1/N out of sample."""
+    """One sentence comparing the optimiser with 1/N out of sample (the period's return below a year)."""
     opt, eq = metrics.get("optimized"), metrics.get("equal_weight")
     if not opt or not eq:
         return ""
+    if opt.get("annualised", True):
+        label, key = "annual return", "annual_return"
+    else:
+        label, key = f"return over the {opt['days']} trading days", "period_return"
     if not (eq["sharpe"] < opt["sharpe"]):
-        return (
+        text = (
             f"Out of sample, simply holding every asset equally (1/N) did better than the optimiser: "
-            f"Sharpe {eq['sharpe']:.2f} against {opt['sharpe']:.2f}, annual return "
-            f"{eq['annual_return']:.1%} against {opt['annual_return']:.1%}, with turnover "
-            f"{eq['turnover']:.2f} against {opt['turnover']:.2f} per year."
+            f"Sharpe {_ratio(eq['sharpe'])} against {_ratio(opt['sharpe'])}, {label} "
+            f"{_pct(eq[key])} against {_pct(opt[key])}, with turnover "
+            f"{_ratio(eq['turnover'])} against {_ratio(opt['turnover'])} per year."
         )
-    return (
-        f"Out of sample, the optimiser beat 1/N: Sharpe {opt['sharpe']:.2f} against {eq['sharpe']:.2f}, "
-        f"annual return {opt['annual_return']:.1%} against {eq['annual_return']:.1%}. Past outperformance "
-        "of an optimiser is often not repeated."
-    )
+    else:
+        text = (
+            f"Out of sample, the optimiser beat 1/N: Sharpe {_ratio(opt['sharpe'])} against {_ratio(eq['sharpe'])}, "
+            f"{label} {_pct(opt[key])} against {_pct(eq[key])}. Past outperformance of an optimiser is often "
+            "not repeated."
+        )
+    if not opt.get("annualised", True):
+        text += " Less than a year was tested, so this says little."
+    return text
 
 
 def eligible_mask(returns: pd.DataFrame, window: int) -> np.ndarray:

@@ -133,6 +133,9 @@ class OptimizationRun(Job):
     frontier = models.JSONField(default=list, blank=True)
     markers = models.JSONField(default=dict, blank=True, help_text="Current portfolio, recommendation and 1/N.")
     allocation = models.JSONField(default=dict, blank=True)
+    prices = models.JSONField(
+        default=dict, blank=True, help_text="Per symbol: the close the allocation and trades use, its date, stale."
+    )
     leftover_cash = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
     trades = models.JSONField(default=list, blank=True)
     backtest = models.JSONField(null=True, blank=True)

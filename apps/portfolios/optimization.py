@@ -20,6 +20,7 @@ published results reproduce exactly, and the choice is stated in every result (`
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -54,6 +55,14 @@ OBJECTIVES = (
 )
 EXPECTED_RETURNS = ("mean_historical", "ema", "capm")
 RISK_MODELS = ("sample_cov", "ledoit_wolf", "exp_cov")
+
+OBJECTIVE_LABELS = {
+    "max_sharpe": "the highest Sharpe ratio",
+    "min_volatility": "the lowest volatility",
+    "efficient_return": "the target return",
+    "max_quadratic_utility": "the highest quadratic utility",
+    "black_litterman": "Black-Litterman",
+}
 
 DEFAULT_RISK_FREE_RATE = 0.02
 DEFAULT_MIN_OBSERVATIONS = 60
@@ -144,6 +153,9 @@ def validate(settings: Settings, n_assets: int | None = None) -> None:
     if not (0 <= low <= high <= 1):
         # Long-only: the discrete allocation and the trades buy and sell holdings, they do not short.
         errors["weight_bounds"] = ["Give [low, high] with 0 ≤ low ≤ high ≤ 1 (long-only)."]
+    elif settings.objective == "hrp" and (low, high) != (0.0, 1.0):
+        # HRP has no bounds: its weights could lie outside them, and above the frontier drawn for them.
+        errors["weight_bounds"] = ["Hierarchical risk parity takes no weight bounds: leave them at 0 and 1."]
     elif n_assets and not (n_assets * low <= 1 <= n_assets * high):
         errors["weight_bounds"] = [f"With {n_assets} assets, weights in [{low}, {high}] cannot sum to 1."]
     if not math.isfinite(settings.risk_free_rate) or not -0.5 < settings.risk_free_rate < 1:
@@ -278,9 +290,10 @@ def _solve(ef: EfficientFrontier, settings: Settings, mu: pd.Series) -> None:
             ef.efficient_risk(settings.target_volatility)
         elif objective == "efficient_return":
             if settings.target_return > _max_attainable_return(mu, settings.weight_bounds) + 1e-12:
+                reachable = _max_attainable_return(mu, settings.weight_bounds)
                 raise ValidationFailed(
                     "The target return is above what the assets can reach.",
-                    fields={"target_return": [f"At most {_max_attainable_return(mu, settings.weight_bounds):.4f}."]},
+                    fields={"target_return": [f"At most {reachable:.4f} ({reachable:.1%} a year)."]},
                 )
             ef.efficient_return(settings.target_return)
         elif objective == "max_quadratic_utility":
@@ -288,12 +301,17 @@ def _solve(ef: EfficientFrontier, settings: Settings, mu: pd.Series) -> None:
     except (ValidationFailed, SoftTimeLimitExceeded):
         raise  # a time limit is not a property of the settings: the job ends "took longer than N s"
     except Exception as exc:  # solver or infeasibility errors come back as generic exceptions
-        field_name = {"efficient_risk": "target_volatility", "efficient_return": "target_return"}.get(
-            objective, "objective"
-        )
+        if objective == "efficient_risk":
+            detail = (
+                f"No portfolio within the bounds is as little volatile as {settings.target_volatility:.1%} a year: "
+                "raise the target volatility."
+            )
+            field_name = "target_volatility"
+        else:
+            detail = f"The optimiser found no portfolio for {OBJECTIVE_LABELS.get(objective, objective)} with these settings."
+            field_name = "target_return" if objective == "efficient_return" else "objective"
         raise ValidationFailed(
-            f"The optimiser found no portfolio for {objective} with these settings.",
-            fields={field_name: [str(exc).splitlines()[0][:300] or "Infeasible."]},
+            detail, fields={field_name: [detail, str(exc).splitlines()[0][:300] or "Infeasible."]}
         ) from exc
 
 
@@ -389,8 +407,20 @@ def optimize_returns(
     )
 
 
-def frontier(mu: pd.Series, cov: pd.DataFrame, settings: Settings, points: int = FRONTIER_POINTS) -> list[dict]:
+def frontier(
+    mu: pd.Series,
+    cov: pd.DataFrame,
+    settings: Settings,
+    points: int = FRONTIER_POINTS,
+    *,
+    through: dict | None = None,
+) -> list[dict]:
     """Points of the efficient frontier from the minimum-volatility portfolio to the highest return.
+
+    The curve is concave, so a chart joining the points with straight lines runs under it between
+    two points. The targets are spaced more densely near the minimum-volatility end, where it bends
+    most, and ``through`` (the recommendation, optimised on the same ``mu``, ``cov`` and bounds) is
+    added as a point: the line then passes through it instead of under it.
 
     One cvxpy problem is built and re-solved with a new target each time (PyPortfolioOpt updates
     the parameter in place), so a point costs one solver call.
@@ -403,9 +433,9 @@ def frontier(mu: pd.Series, cov: pd.DataFrame, settings: Settings, points: int =
     if points < 2 or high_ret <= low_ret:
         return out
     ef = _frontier_object(mu, cov, settings)
-    for target in np.linspace(low_ret, high_ret, points)[1:-1]:
+    for t in np.linspace(0.0, 1.0, points)[1:-1]:
         try:
-            ef.efficient_return(float(target))
+            ef.efficient_return(float(low_ret + (high_ret - low_ret) * t**2))
         except (OptimizationError, SolverError, ValueError):
             # A numerically infeasible point is left out of the chart.
             continue
@@ -414,7 +444,43 @@ def frontier(mu: pd.Series, cov: pd.DataFrame, settings: Settings, points: int =
     # The top end is the highest-return portfolio itself, exact without a solver.
     r, v, _ = performance(_max_return_weights(mu, settings.weight_bounds), mu, cov, settings.risk_free_rate)
     out.append({"expected_return": r, "volatility": v})
-    return out
+    if through and through.get("volatility") is not None:
+        near = min(
+            abs(p["volatility"] - through["volatility"]) + abs(p["expected_return"] - through["expected_return"])
+            for p in out
+        )
+        if near > 1e-6:
+            out.append({"expected_return": through["expected_return"], "volatility": through["volatility"]})
+    return sorted(out, key=lambda p: (p["expected_return"], p["volatility"]))
+
+
+def height_above_frontier(points: list[dict], volatility: float, expected_return: float) -> float | None:
+    """How far ``expected_return`` lies above the frontier line at ``volatility`` (negative: below).
+
+    The frontier is read as drawn: straight lines between consecutive points. ``None`` when the
+    volatility is outside the frontier's span (below its minimum nothing can be fully invested
+    within the bounds; beyond the top end nothing is efficient).
+    """
+    ordered = sorted(points, key=lambda p: p["volatility"])
+    best = None
+    for a, b in itertools.pairwise(ordered):
+        if a["volatility"] - 1e-12 <= volatility <= b["volatility"] + 1e-12:
+            span = b["volatility"] - a["volatility"]
+            share = 0.0 if span <= 0 else (volatility - a["volatility"]) / span
+            line = a["expected_return"] + share * (b["expected_return"] - a["expected_return"])
+            best = line if best is None else max(best, line)
+    if best is None and len(ordered) == 1 and abs(ordered[0]["volatility"] - volatility) <= 1e-9:
+        best = ordered[0]["expected_return"]
+    return None if best is None else expected_return - best
+
+
+def within_bounds(weights: dict[str, float], bounds: tuple[float, float], tol: float = 1e-6) -> bool:
+    """Whether normalised ``weights`` respect the weight bounds (the frontier holds only for those)."""
+    total = sum(weights.values())
+    if total <= 0:
+        return False
+    low, high = bounds
+    return all(low - tol <= w / total <= high + tol for w in weights.values())
 
 
 def point(weights: dict[str, float], mu: pd.Series, cov: pd.DataFrame, risk_free_rate: float) -> dict:

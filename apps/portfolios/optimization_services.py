@@ -16,10 +16,10 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import pandas as pd
 from django.conf import settings as django_settings
-from django.db.models import Max, Min
+from django.db.models import Max, Min, QuerySet
 
 from apps.assets.models import AssetType, PriceBar
-from apps.portfolios import backtest, optimization
+from apps.portfolios import backtest, optimization, selectors
 from apps.portfolios.models import BacktestRun, OptimizationRun, Portfolio
 from apps.portfolios.optimization_data import (
     Universe,
@@ -30,7 +30,7 @@ from apps.portfolios.optimization_data import (
     window_bounds,
 )
 from quantumvest import jobs
-from quantumvest.errors import DomainError, ValidationFailed
+from quantumvest.errors import Conflict, DomainError, ValidationFailed
 
 CENT = Decimal("0.01")
 
@@ -156,24 +156,154 @@ def _dec(value: Decimal) -> str:
     return format(value.normalize(), "f") if value else "0"
 
 
-def trades_to_target(current: dict[str, Decimal], target: dict[str, Decimal], prices: dict[str, Decimal]) -> list[dict]:
-    """Orders that take the current quantities to the target ones: sells first, then buys."""
+STALE_AFTER_DAYS = 4  # a weekend and a holiday: an exchange close older than that lags the others
+
+
+def price_table(latest: dict[str, tuple[Decimal, date]], symbols: list[str]) -> dict[str, dict]:
+    """The close each trade uses, with its date; ``stale`` when it is older than the usual date of
+    the others (their median latest close) by more than ``STALE_AFTER_DAYS`` calendar days: the
+    asset stopped being priced, and its trade uses an old price."""
+    dated = {s: latest[s] for s in symbols if s in latest}
+    usual = _median_day([day for _, day in dated.values()])
+    return {
+        s: {
+            "price": _dec(price),
+            "date": day.isoformat(),
+            "stale": (usual - day).days > STALE_AFTER_DAYS,
+        }
+        for s, (price, day) in sorted(dated.items())
+    }
+
+
+def _median_day(days: list[date]) -> date | None:
+    ordered = sorted(days)
+    return ordered[(len(ordered) - 1) // 2] if ordered else None
+
+
+def stale_price_notes(prices: dict[str, dict]) -> list[str]:
+    """Say which closes are older than most (``stale``) and which are newer than most."""
+    usual = _median_day([date.fromisoformat(p["date"]) for p in prices.values()])
+    notes = [
+        f"{s}: its latest close is from {p['date']}, older than the others' ({usual.isoformat()}); "
+        "its trade is priced at that old close."
+        for s, p in prices.items()
+        if p["stale"]
+    ]
+    newer = [
+        f"{s} ({p['date']})"
+        for s, p in prices.items()
+        if (date.fromisoformat(p["date"]) - usual).days > STALE_AFTER_DAYS
+    ]
+    if newer:
+        notes.append(f"Priced at later closes than most assets ({usual.isoformat()}): {', '.join(newer)}.")
+    return notes
+
+
+def trades_to_target(
+    current: dict[str, Decimal], target: dict[str, Decimal], prices: dict[str, tuple[Decimal, date]]
+) -> list[dict]:
+    """Orders that take the current quantities to the target ones: sells first, then buys. Each
+    states the close it is priced at and that close's date."""
     out = []
     for symbol in sorted(set(current) | set(target)):
         delta = target.get(symbol, Decimal(0)) - current.get(symbol, Decimal(0))
         if delta == 0:
             continue
-        price = prices[symbol]
+        price, day = prices[symbol]
         out.append(
             {
                 "symbol": symbol,
                 "side": "buy" if delta > 0 else "sell",
                 "quantity": _dec(abs(delta)),
                 "price": _dec(price),
+                "price_date": day.isoformat(),
                 "value": _dec((abs(delta) * price).quantize(CENT, rounding=ROUND_HALF_EVEN)),
             }
         )
     return sorted(out, key=lambda t: (t["side"] != "sell", t["symbol"]))
+
+
+@dataclass
+class TargetPlan:
+    """Whole-share quantities for target weights, the trades from the holdings to them, and the
+    prices used (with dates). Money and quantities are Decimal; ``prices`` and ``trades`` are JSON-ready."""
+
+    weights: dict[str, float]
+    allocation: dict[str, Decimal]
+    leftover: Decimal
+    budget: Decimal
+    trades: list[dict]
+    prices: dict[str, dict]
+    notes: list[str]
+    warnings: list[str]
+
+
+def plan_for_weights(weights: dict[str, float], universe: Universe, *, currency: str) -> TargetPlan:
+    """Spend the current value of the optimised holdings on ``weights`` at each asset's latest close.
+
+    Whole shares (PyPortfolioOpt's greedy allocation), crypto to 8 decimals; holdings outside
+    ``weights`` are kept as they are. Every price is the asset's latest close, and its date is stated.
+    """
+    symbols = list(weights)
+    positions = {p.asset.id: p for p in universe.book.positions if p.price is not None}
+    current_value = {s: positions[s].market_value for s in symbols if s in positions}
+    budget = sum(current_value.values(), Decimal(0))
+    latest = {s: universe.latest[s] for s in symbols if s in universe.latest}
+    fractional = frozenset(s for s in symbols if universe.assets[s].type == AssetType.CRYPTO)
+    allocation, leftover = optimization.discrete_allocation(
+        weights, {s: price for s, (price, _) in latest.items()}, budget, fractional=fractional
+    )
+    prices = price_table(latest, symbols)
+    notes = []
+    left_alone = [p for p in positions if p not in symbols]
+    if left_alone:
+        notes.append(f"Held but left out of the optimisation, kept as they are: {', '.join(left_alone)}.")
+    notes.append(
+        f"Allocation of the current value of the optimised holdings ({_dec(budget.quantize(CENT))} "
+        f"{currency}) at each asset's latest close (dates beside the prices): whole shares (greedy), "
+        "crypto to 8 decimals."
+    )
+    trades = trades_to_target({s: positions[s].quantity for s in symbols if s in positions}, allocation, latest)
+    return TargetPlan(
+        weights=weights,
+        allocation=allocation,
+        leftover=leftover.quantize(CENT, rounding=ROUND_HALF_EVEN),
+        budget=budget,
+        trades=trades,
+        prices=prices,
+        notes=notes,
+        warnings=stale_price_notes(prices),
+    )
+
+
+def plan_target(*, run: OptimizationRun) -> TargetPlan:
+    """ "Apply as target": the trades that take the portfolio's holdings *now* to the run's
+    recommended weights, at today's latest closes (the holdings or prices may have changed since
+    the run). Reads only: nothing is bought, sold or recorded.
+
+    Raises ``Conflict`` (code ``run_not_finished``) for a run without a recommendation and
+    ``ValidationFailed`` for one whose assets can no longer be priced.
+    """
+    if run.state != jobs.JobState.SUCCEEDED or not run.weights:
+        raise Conflict(
+            "Only a finished optimisation has a recommendation to apply.",
+            fields={"run": ["This run has not succeeded."]},
+            code="run_not_finished",
+        )
+    weights = {s: float(w) for s, w in run.weights.items()}
+    held = tuple(p.asset.id for p in selectors.holdings(run.portfolio).positions if p.price is not None)
+    universe = universe_of(run.portfolio, tuple(s for s in weights if s not in held))
+    unpriced = [s for s, w in weights.items() if w > 1e-6 and s not in universe.latest]
+    if unpriced:
+        raise ValidationFailed(
+            f"No price for {', '.join(unpriced)}.", fields={"run": [f"No close for {', '.join(unpriced)}."]}
+        )
+    return plan_for_weights(weights, universe, currency=run.portfolio.base_currency)
+
+
+def runs_of(portfolio: Portfolio) -> QuerySet[OptimizationRun]:
+    """The portfolio's optimisation runs, newest first, without the bulky frontier and notes."""
+    return portfolio.optimization_runs.order_by("-created_at").defer("frontier", "notes", "inputs")
 
 
 def _clean(value: float) -> float | None:
@@ -207,6 +337,14 @@ def compute_run(
     positions = {p.asset.id: p for p in universe.book.positions if p.price is not None}
     current_value = {s: positions[s].market_value for s in symbols if s in positions}
     budget = sum(current_value.values(), Decimal(0))
+    short_history = (
+        [
+            f"Estimated from {len(prices)} trading days, less than a year: the annual figures are "
+            "extrapolated from that short history."
+        ]
+        if len(prices) < frequency
+        else []
+    )
     run.markers = {
         "recommendation": {
             "expected_return": result.expected_return,
@@ -221,31 +359,26 @@ def compute_run(
     if budget:
         run.markers["current"]["weights"] = {s: round(float(v / budget), 8) for s, v in current_value.items()}
     if req.frontier_points:
-        run.frontier = optimization.frontier(result.mu, result.cov, settings, req.frontier_points)
+        # The same mu, cov, bounds and risk-free rate as the recommendation and the markers; an
+        # optimised recommendation (all but HRP) is on this frontier, so it is one of its points.
+        on_frontier = run.markers["recommendation"] if settings.objective != "hrp" else None
+        run.frontier = optimization.frontier(result.mu, result.cov, settings, req.frontier_points, through=on_frontier)
         if settings.objective == "black_litterman":
             notes.append("The frontier uses the Black-Litterman posterior returns and covariance.")
-    last_prices = {s: universe.latest[s][0] for s in symbols if s in universe.latest}
-    fractional = frozenset(s for s in symbols if universe.assets[s].type == AssetType.CRYPTO)
-    allocation, leftover = optimization.discrete_allocation(result.weights, last_prices, budget, fractional=fractional)
-    left_alone = [p for p in positions if p not in symbols]
-    if left_alone:
-        notes.append(f"Held but left out of the optimisation, kept as they are: {', '.join(left_alone)}.")
-    notes.append(
-        f"Allocation of the current value of the optimised holdings ({_dec(budget.quantize(CENT))} "
-        f"{run.portfolio.base_currency}) at the latest closes: whole shares (greedy), crypto to 8 decimals."
-    )
+        notes += _markers_outside_bounds(run.markers, symbols, settings.weight_bounds)
+    plan = plan_for_weights(result.weights, universe, currency=run.portfolio.base_currency)
+    notes += plan.notes
     run.weights = {s: round(w, 8) for s, w in result.weights.items()}
     run.expected_return, run.volatility, run.sharpe = (
         _clean(result.expected_return),
         _clean(result.volatility),
         _clean(result.sharpe),
     )
-    run.allocation = {s: _dec(q) for s, q in allocation.items()}
-    run.leftover_cash = leftover.quantize(CENT, rounding=ROUND_HALF_EVEN)
-    run.trades = trades_to_target(
-        {s: positions[s].quantity for s in symbols if s in positions}, allocation, last_prices
-    )
-    run.warnings = result.warnings
+    run.allocation = {s: _dec(q) for s, q in plan.allocation.items()}
+    run.prices = plan.prices
+    run.leftover_cash = plan.leftover
+    run.trades = plan.trades
+    run.warnings = result.warnings + short_history + plan.warnings
     run.notes = notes
     if req.backtest:
         progress(60, "Backtesting out of sample")
@@ -253,6 +386,25 @@ def compute_run(
         run.backtest = run_backtest_on(
             prices, settings, req.backtest, weights_now, lambda f: progress(60 + int(39 * f), "Backtesting")
         )
+
+
+MARKER_NAMES = {"current": "Your current portfolio", "equal_weight": "Equal weights (1/N)"}
+
+
+def _markers_outside_bounds(markers: dict, symbols: list[str], bounds: tuple[float, float]) -> list[str]:
+    """Notes for marked portfolios whose weights break the bounds: the frontier does not bound them."""
+    if tuple(bounds) == (0.0, 1.0):
+        return []
+    weights = {
+        "current": {s: markers["current"].get("weights", {}).get(s, 0.0) for s in symbols},
+        "equal_weight": {s: 1.0 for s in symbols},
+    }
+    return [
+        f"{MARKER_NAMES[name]} has weights outside {bounds[0]:.0%}–{bounds[1]:.0%}, so it can plot above "
+        "the frontier, which holds only for weights within those bounds."
+        for name, w in weights.items()
+        if markers.get(name) and not optimization.within_bounds(w, bounds)
+    ]
 
 
 def run_backtest_on(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.portfolios import share_views, views
+from apps.portfolios import optimize_views, share_views, views
 
 app_name = "portfolios"
 
@@ -16,8 +16,14 @@ urlpatterns = [
     path("<uuid:portfolio_id>/lots/<uuid:lot_id>/delete/", views.lot_delete, name="lot-delete"),
     path("<uuid:portfolio_id>/import/", views.holdings_import, name="import"),
     path("<uuid:portfolio_id>/export.csv", views.holdings_export, name="export"),
-    path("<uuid:portfolio_id>/optimize/", views.portfolio_optimize, name="optimize"),
-    path("<uuid:portfolio_id>/optimize/<uuid:run_id>/", views.optimization_run, name="optimization-run"),
+    path("<uuid:portfolio_id>/optimize/", optimize_views.portfolio_optimize, name="optimize"),
+    path("<uuid:portfolio_id>/optimize/runs/", optimize_views.optimization_runs, name="optimization-runs"),
+    path("<uuid:portfolio_id>/optimize/<uuid:run_id>/", optimize_views.optimization_run, name="optimization-run"),
+    path(
+        "<uuid:portfolio_id>/optimize/<uuid:run_id>/apply/",
+        optimize_views.optimization_apply,
+        name="optimization-apply",
+    ),
     path("<uuid:portfolio_id>/shares/", share_views.portfolio_shares, name="shares"),
     path("<uuid:portfolio_id>/shares/<uuid:share_id>/revoke/", share_views.share_revoke, name="share-revoke"),
 ]

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -25,13 +25,12 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigg
 
 from apps.accounts import tiers
 from apps.assets.market import market_date
-from apps.portfolios import holdings_csv, optimization, optimization_services, selectors, services
+from apps.portfolios import holdings_csv, selectors, services
 from apps.portfolios.access import portfolio_view
-from apps.portfolios.forms import ImportForm, LotForm, OptimizeForm, PortfolioForm, RenameForm
-from apps.portfolios.models import OptimizationRun, Portfolio
+from apps.portfolios.forms import ImportForm, LotForm, PortfolioForm, RenameForm
+from apps.portfolios.models import Portfolio
 from quantumvest.errors import DomainError
 from quantumvest.htmx import add_domain_error, render_page
-from quantumvest.jobs import JobState
 
 DETAIL = "portfolios/detail.html"
 
@@ -265,76 +264,3 @@ def holdings_export(request: HttpRequest, portfolio: Portfolio) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-# --- Optimisation page ---------------------------------------------------------------------------
-
-OPTIMIZE = "portfolios/optimize.html"
-
-
-def _run_chart_data(run: OptimizationRun | None) -> dict | None:
-    if run is None or run.state != JobState.SUCCEEDED or not run.weights:
-        return None
-    current = run.markers.get("current", {})
-    return {
-        "frontier": [[p["volatility"], p["expected_return"]] for p in run.frontier],
-        "markers": {
-            name: [point["volatility"], point["expected_return"]]
-            for name, point in run.markers.items()
-            if point.get("volatility") is not None
-        },
-        "weights": sorted(run.weights.items(), key=lambda item: -item[1]),
-        "current_weights": current.get("weights", {}),
-    }
-
-
-def _optimize_page(
-    request: HttpRequest,
-    portfolio: Portfolio,
-    form: OptimizeForm,
-    run: OptimizationRun | None,
-    partial: str,
-    status=200,
-) -> HttpResponse:
-    chart = _run_chart_data(run)
-    context = {
-        "portfolio": portfolio,
-        "form": form,
-        "run": run,
-        "chart_json": None if chart is None else json.dumps(chart),
-        "echarts_file": echarts_file(),
-        "preferences": optimization.RISK_PREFERENCES,
-    }
-    return render_page(request, OPTIMIZE, partial, context, status=status)
-
-
-@portfolio_view("GET", "POST")
-def portfolio_optimize(request: HttpRequest, portfolio: Portfolio) -> HttpResponse:
-    """The optimisation form and the latest run; POST runs (or queues) a new one."""
-    if request.method == "GET":
-        run = selectors.latest_run(portfolio)
-        form = OptimizeForm(initial=OptimizeForm.initial_from(run.inputs) if run else {})
-        return _optimize_page(request, portfolio, form, run, "workspace")
-    form = OptimizeForm(request.POST)
-    if form.is_valid():
-        try:
-            req = optimization_services.build_request(**form.as_request_kwargs())
-            run, _ = optimization_services.request_optimization(portfolio=portfolio, user=request.user, request=req)
-        except DomainError as error:
-            add_domain_error(form, error)
-            if error.status_code == 503:  # the broker is down: say so in place, with the form
-                return _optimize_page(request, portfolio, form, None, "workspace", status=503)
-        else:
-            if not request.htmx:
-                return redirect("portfolios:optimization-run", portfolio.id, run.id)
-            return _optimize_page(request, portfolio, form, run, "workspace")
-    return _optimize_page(request, portfolio, form, None, "workspace", status=422)
-
-
-@portfolio_view("GET")
-def optimization_run(request: HttpRequest, portfolio: Portfolio, run_id) -> HttpResponse:
-    """One run of this portfolio; htmx polls the ``run`` partial while it is queued or running."""
-    run = selectors.get_run_for_user(request.user, run_id)
-    if run.portfolio_id != portfolio.id:
-        raise Http404("No such optimisation run.")
-    return _optimize_page(request, portfolio, OptimizeForm(initial=OptimizeForm.initial_from(run.inputs)), run, "run")

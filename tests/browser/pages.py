@@ -57,6 +57,8 @@ PAGES = [
     Page("portfolios:import", ids=PORTFOLIO),
     Page("portfolios:optimize", ids=PORTFOLIO),
     Page("portfolios:optimization-run", ids=PORTFOLIO | {"run_id": "run_id"}),
+    Page("portfolios:optimization-runs", ids=PORTFOLIO),
+    Page("portfolios:optimization-apply", ids=PORTFOLIO | {"run_id": "run_id"}),
     Page("portfolios:shares", ids=PORTFOLIO),
     Page("shared:portfolio", ids={"token": "token"}, signed_in=False),
     Page("predictions:job", ids={"job_id": "job_id"}),

@@ -228,14 +228,14 @@ def test_optimisation_page_shows_the_outage_in_place_with_503(broker_down, clien
         "expected_returns": "mean_historical",
         "compounding": "on",
         "risk_model": "sample_cov",
-        "risk_free_rate": "0.02",
+        "risk_free_rate": "2",
         "weight_min": "0",
-        "weight_max": "1",
+        "weight_max": "100",
         "start": "2014-01-01",
         "end": "2016-12-31",
         "window": "252",
         "rebalance_every": "63",
-        "cost_bps": "10",
+        "cost_pct": "0.1",
     }
     started = time.monotonic()
     response = client.post(reverse("portfolios:optimize", args=[portfolio.id]), form, headers={"HX-Request": "true"})

@@ -121,14 +121,14 @@ def test_black_litterman_through_the_api_and_the_page(world):
         "objective": "black_litterman",
         "expected_returns": "mean_historical",
         "risk_model": "ledoit_wolf",
-        "risk_free_rate": "0.02",
+        "risk_free_rate": "2",
         "weight_min": "0",
-        "weight_max": "1",
+        "weight_max": "100",
         "start": "2016-01-01",
         "end": "2017-12-31",
         "window": "252",
         "rebalance_every": "21",
-        "cost_bps": "10",
+        "cost_pct": "0.1",
     }
     page = world["site"].post(f"/portfolios/{portfolio.id}/optimize/", form)
     assert page.status_code == 302, page.context["form"].errors

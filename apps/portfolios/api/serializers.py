@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.portfolios import optimization
@@ -194,10 +195,66 @@ class OptimizeInput(Input):
     backtest = BacktestParamsInput(required=False, allow_null=True)
 
 
+class BacktestFiguresOutput(serializers.Serializer):
+    """Out-of-sample figures of one strategy (fractions, not percentages)."""
+
+    annual_return = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text="Compound annual growth rate. When `annualised` is false (less than a year tested) this is "
+        "an extrapolation of a few months; show `period_return` instead.",
+    )
+    period_return = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Cumulative return over the whole test."
+    )
+    annualised = serializers.BooleanField(
+        read_only=True, help_text="True when the test covers at least a year of trading days."
+    )
+    days = serializers.IntegerField(read_only=True, help_text="Trading days of out-of-sample returns.")
+    volatility = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Annualised standard deviation of daily returns."
+    )
+    sharpe = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="(Annualised mean return − risk-free rate) / volatility."
+    )
+    max_drawdown = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Largest peak-to-trough fall, negative (−0.3952 = −39.52%)."
+    )
+    turnover = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Traded fraction per year after the first purchase."
+    )
+    rebalances = serializers.IntegerField(read_only=True)
+    failed_rebalances = serializers.IntegerField(read_only=True)
+
+
+class BacktestSummaryOutput(serializers.Serializer):
+    start = serializers.DateField(read_only=True, help_text="First out-of-sample date (the first rebalance).")
+    end = serializers.DateField(read_only=True)
+    days = serializers.IntegerField(read_only=True, help_text="Trading days of out-of-sample returns.")
+    annualised = serializers.BooleanField(
+        read_only=True, help_text="False below a year: read `period_return`, not `annual_return`."
+    )
+    settings = serializers.DictField(
+        read_only=True, help_text="window, rebalance_every, cost_bps and the optimiser settings."
+    )
+    strategies = serializers.DictField(
+        read_only=True,
+        child=BacktestFiguresOutput(read_only=True),
+        help_text="`optimized`, `equal_weight` and, with holdings, `buy_and_hold`.",
+    )
+    verdict = serializers.CharField(read_only=True)
+    notes = serializers.ListField(read_only=True, child=serializers.CharField())
+
+
 class OptimizationRunOutput(serializers.ModelSerializer):
     status = serializers.CharField(source="state")
     portfolio = serializers.UUIDField(source="portfolio_id")
-    figures = serializers.SerializerMethodField(help_text="expected_return, volatility and sharpe are in-sample.")
+    figures = serializers.SerializerMethodField(
+        help_text="Always `in-sample`: expected_return, volatility and sharpe are measured on the history the "
+        "weights were fitted to, so they are optimistic by construction (a max-Sharpe portfolio has the "
+        "best Sharpe of that history). `backtest` holds the out-of-sample figures."
+    )
+    backtest = BacktestSummaryOutput(allow_null=True, read_only=True)
 
     class Meta:
         model = OptimizationRun
@@ -211,6 +268,7 @@ class OptimizationRunOutput(serializers.ModelSerializer):
             "sharpe",
             "frontier",
             "allocation",
+            "prices",
             "leftover_cash",
             "trades",
             "backtest",
@@ -233,10 +291,57 @@ class OptimizationRunOutput(serializers.ModelSerializer):
         return "in-sample"
 
 
+class OptimizationRunSummaryOutput(serializers.ModelSerializer):
+    """A run in the list of a portfolio's runs: the figures, without frontier, notes and inputs."""
+
+    status = serializers.CharField(source="state")
+    # A plain string: a third "objective" enum would collide in the schema's enum naming.
+    objective = serializers.CharField(read_only=True, help_text="One of the optimise endpoint's objectives.")
+    url = serializers.SerializerMethodField(help_text="The run's full result.")
+
+    class Meta:
+        model = OptimizationRun
+        fields = ["id", "status", "objective", "expected_return", "volatility", "sharpe", "url", "created_at"]
+        read_only_fields = fields
+
+    def get_url(self, run) -> str:
+        from rest_framework.reverse import reverse
+
+        return reverse("portfolios-api:optimization-detail", args=[run.pk], request=self.context.get("request"))
+
+
+class PricedCloseOutput(serializers.Serializer):
+    price = serializers.CharField(read_only=True, help_text="The latest close, a decimal string.")
+    date = serializers.DateField(read_only=True, help_text="The date of that close.")
+    stale = serializers.BooleanField(read_only=True, help_text="Older than the other assets' latest closes.")
+
+
+class TradeOutput(serializers.Serializer):
+    symbol = serializers.CharField(read_only=True)
+    side = serializers.ChoiceField(choices=["buy", "sell"], read_only=True)
+    quantity = serializers.CharField(read_only=True, help_text="Decimal string.")
+    price = serializers.CharField(read_only=True, help_text="The close used, a decimal string.")
+    price_date = serializers.DateField(read_only=True, help_text="The date of that close.")
+    value = serializers.CharField(read_only=True, help_text="quantity × price, to the cent.")
+
+
+class TargetPlanOutput(serializers.Serializer):
+    """Apply as target: trades from today's holdings to a run's weights. Nothing is written."""
+
+    weights = serializers.DictField(child=serializers.FloatField(), read_only=True)
+    allocation = serializers.DictField(child=serializers.DecimalField(max_digits=28, decimal_places=8), read_only=True)
+    budget = serializers.DecimalField(max_digits=20, decimal_places=2, read_only=True)
+    leftover = serializers.DecimalField(max_digits=20, decimal_places=2, read_only=True)
+    trades = TradeOutput(many=True, read_only=True)
+    prices = serializers.DictField(child=PricedCloseOutput(), read_only=True)
+    notes = serializers.ListField(child=serializers.CharField(), read_only=True)
+    warnings = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+
 class BacktestRunOutput(serializers.ModelSerializer):
     status = serializers.CharField(source="state")
     portfolio = serializers.UUIDField(source="portfolio_id")
-    backtest = serializers.JSONField(source="result")
+    backtest = serializers.SerializerMethodField()
 
     class Meta:
         model = BacktestRun
@@ -254,6 +359,10 @@ class BacktestRunOutput(serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(BacktestSummaryOutput(allow_null=True))
+    def get_backtest(self, job) -> dict | None:
+        return BacktestSummaryOutput(job.result).data if "strategies" in (job.result or {}) else job.result
 
 
 # --- Share links ---------------------------------------------------------------------------------

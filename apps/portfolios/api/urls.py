@@ -16,6 +16,11 @@ urlpatterns = [
     ),
     path("portfolios/<uuid:portfolio_id>/performance/", views.PerformanceView.as_view(), name="performance"),
     path("portfolios/<uuid:portfolio_id>/optimize/", views.OptimizeView.as_view(), name="optimize"),
+    path(
+        "portfolios/<uuid:portfolio_id>/optimizations/",
+        views.OptimizationRunListView.as_view(),
+        name="optimization-list",
+    ),
     path("portfolios/<uuid:portfolio_id>/backtest/", views.BacktestView.as_view(), name="backtest"),
     path("portfolios/<uuid:portfolio_id>/shares/", views.ShareListView.as_view(), name="share-list"),
     path(
@@ -24,5 +29,6 @@ urlpatterns = [
         name="share-detail",
     ),
     path("optimizations/<uuid:run_id>/", views.OptimizationRunView.as_view(), name="optimization-detail"),
+    path("optimizations/<uuid:run_id>/target/", views.OptimizationTargetView.as_view(), name="optimization-target"),
     path("backtests/<uuid:backtest_id>/", views.BacktestRunView.as_view(), name="backtest-detail"),
 ]

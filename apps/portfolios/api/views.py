@@ -14,7 +14,7 @@ from rest_framework.reverse import reverse
 from apps.portfolios import holdings_csv, optimization_services, selectors, services
 from apps.portfolios.access import OwnedPortfolioMixin, public_headers
 from apps.portfolios.api import serializers as s
-from apps.portfolios.models import PortfolioAsset, PortfolioShare
+from apps.portfolios.models import OptimizationRun, PortfolioAsset, PortfolioShare
 from apps.portfolios.performance import DEFAULT_RISK_FREE_RATE
 from quantumvest.errors import ValidationFailed
 from quantumvest.schema import BROKER_UNAVAILABLE, error_response
@@ -231,6 +231,40 @@ class OptimizationRunView(GenericAPIView):
     @extend_schema(summary="One of your optimisation runs (poll this for a queued run)")
     def get(self, request, run_id):
         return Response(s.OptimizationRunOutput(self.run).data)
+
+
+class OptimizationRunListView(OwnedPortfolioMixin, GenericAPIView):
+    serializer_class = s.OptimizationRunSummaryOutput
+    queryset = OptimizationRun.objects.none()  # for the schema; the runs come from runs_of(portfolio)
+
+    @extend_schema(
+        summary="The portfolio's optimisation runs, newest first (figures in-sample)",
+        responses=s.OptimizationRunSummaryOutput(many=True),
+    )
+    def get(self, request, portfolio_id):
+        page = self.paginate_queryset(optimization_services.runs_of(self.portfolio))
+        return self.get_paginated_response(
+            s.OptimizationRunSummaryOutput(page, many=True, context={"request": request}).data
+        )
+
+
+class OptimizationTargetView(GenericAPIView):
+    serializer_class = s.TargetPlanOutput
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.run = selectors.get_run_for_user(request.user, kwargs["run_id"])
+
+    @extend_schema(
+        summary="Apply a run as target: the trades from today's holdings to its weights",
+        description="Whole shares (crypto to 8 decimals) at each asset's latest close, whose date is given "
+        "beside it (`stale` when older than the others'). Reads only: nothing is bought, sold or recorded. "
+        "409 with code `run_not_finished` for a run without a recommendation.",
+        responses={200: s.TargetPlanOutput, 409: error_response("The run has no recommendation (`run_not_finished`).")},
+    )
+    def get(self, request, run_id):
+        plan = optimization_services.plan_target(run=self.run)
+        return Response(s.TargetPlanOutput(plan).data)
 
 
 class BacktestView(OwnedPortfolioMixin, GenericAPIView):
