@@ -388,9 +388,11 @@ def after_chain_sync(chain_id: int | None = None) -> int:
 
 
 def _job_title(job, label: str) -> str:
-    what = job._meta.verbose_name
+    """ "Your optimisation run of Core holdings finished: …", "Your prediction job of AAPL failed: …"."""
+    subject = getattr(job, "asset_id", None) or getattr(getattr(job, "portfolio", None), "name", None)
+    what = f"{job._meta.verbose_name} of {subject}" if subject else job._meta.verbose_name
     if job.state == "succeeded":
-        return f"Your {what} finished: {job.message or 'succeeded'}"[:200]
+        return (f"Your {what} finished: {job.message}" if job.message else f"Your {what} finished")[:200]
     return f"Your {what} failed: {job.error or job.message or 'no reason given'}"[:200]
 
 

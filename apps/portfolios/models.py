@@ -150,6 +150,8 @@ class OptimizationRun(Job):
                 condition=models.Q(objective__in=Objective.values), name="portfolios_optimizationrun_objective_valid"
             ),
         ]
+        # The product writes British English ("Optimise"): job lists and notifications name it so.
+        verbose_name = "optimisation run"
         indexes = [models.Index(fields=["portfolio", "-created_at"], name="portfolios_optrun_recent")]
 
     def __str__(self) -> str:

@@ -194,7 +194,7 @@ def test_job_finished_fires_once_per_ended_job_of_its_owner_only():
     for event in published:
         tasks.on_job_ended(**event.payload)
     assert evaluation.after_job() == 0  # the catch-up finds them notified
-    assert _titles(user) == ["Your prediction job finished: 3 forecasts"]
+    assert _titles(user) == [f"Your prediction job of {mine.asset_id} finished: 3 forecasts"]
     assert not Notification.objects.filter(user=other).exists()
 
 
