@@ -82,6 +82,19 @@ PRESET_LABELS = {
 PERCENT_FIELDS = ("risk_free_rate", "weight_min", "weight_max", "target_volatility", "target_return")
 
 
+# Short enough for the select on a phone; the run's page names the method in full (Objective's labels).
+METHOD_CHOICES = [
+    (Objective.MAX_SHARPE, "Best Sharpe ratio"),
+    (Objective.MIN_VOLATILITY, "Lowest volatility"),
+    (Objective.EFFICIENT_RISK, "Most return at a volatility"),
+    (Objective.EFFICIENT_RETURN, "Least risk for a return"),
+    (Objective.MAX_QUADRATIC_UTILITY, "Return against risk aversion"),
+    (Objective.HRP, "Risk parity (HRP)"),
+    (Objective.BLACK_LITTERMAN, "Our forecasts (Black-Litterman)"),
+]
+assert {value for value, _ in METHOD_CHOICES} == set(Objective.values)
+
+
 class OptimizeForm(forms.Form):
     """The optimisation page's inputs; ``as_request_kwargs`` shapes them like the API's JSON body.
 
@@ -100,7 +113,7 @@ class OptimizeForm(forms.Form):
         "The method and the estimate choices below are then not used.",
     )
     objective = forms.ChoiceField(
-        label="Method", choices=Objective.choices, initial="max_sharpe", help_text="What the optimiser looks for."
+        label="Method", choices=METHOD_CHOICES, initial="max_sharpe", help_text="What the optimiser looks for."
     )
     target_volatility = _percent_field(
         "Target volatility, % a year",
@@ -127,11 +140,11 @@ class OptimizeForm(forms.Form):
     expected_returns = forms.ChoiceField(
         label="Expected returns from",
         choices=[
-            ("mean_historical", "Average past growth (mean historical)"),
-            ("ema", "Recent growth weighted more (exponential, 500-day span)"),
-            ("capm", "Each asset's market beta (CAPM)"),
+            ("mean_historical", "Average past growth"),
+            ("ema", "Recent growth, weighted more"),
+            ("capm", "Market beta (CAPM)"),
         ],
-        help_text="Default: average past growth over the history below.",
+        help_text="Default: average past growth over the history below. Weighted: an exponential average with a 500-day span. CAPM: each asset's beta to the market.",
     )
     compounding = forms.BooleanField(
         required=False,
@@ -143,11 +156,11 @@ class OptimizeForm(forms.Form):
     risk_model = forms.ChoiceField(
         label="Risk estimated by",
         choices=[
-            ("sample_cov", "Sample covariance (default)"),
+            ("sample_cov", "Sample covariance"),
             ("ledoit_wolf", "Ledoit-Wolf shrinkage"),
-            ("exp_cov", "Exponentially weighted covariance (180-day span)"),
+            ("exp_cov", "Recent days weighted more"),
         ],
-        help_text="Ledoit-Wolf is steadier with many assets but uses only the days on which every asset has a price.",
+        help_text="Default: sample covariance. Ledoit-Wolf is steadier with many assets but uses only the days on which every asset has a price; the weighted one has a 180-day span.",
     )
     risk_free_rate = _percent_field(
         "Risk-free rate, % a year",
