@@ -42,14 +42,6 @@ class ImportForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        objective = None if data.get("risk_preference") else data.get("objective")
-        if objective == "efficient_risk" and data.get("target_volatility") is None:
-            self.add_error("target_volatility", "Give the target volatility, e.g. 19 for 19% a year.")
-        if objective == "efficient_return" and data.get("target_return") is None:
-            self.add_error("target_return", "Give the target return, e.g. 25 for 25% a year.")
-        low, high = data.get("weight_min"), data.get("weight_max")
-        if low is not None and high is not None and low > high:
-            self.add_error("weight_max", "The largest weight must be at least the smallest.")
         if not data.get("file") and not data.get("csv"):
             raise forms.ValidationError("Choose a CSV file or paste its text.")
         return data
