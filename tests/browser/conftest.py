@@ -38,8 +38,26 @@ document.addEventListener('securitypolicyviolation', (e) => {
 """
 
 
+@pytest.fixture(scope="session")
+def _stray_connections_closed(django_db_setup, django_db_blocker):
+    """At the end of the session, before pytest-django drops this process's test database: close the
+    connections that Django never closes, those of threads that have ended (a request thread of the
+    live server, a job published or run in a helper thread), or the database cannot be dropped.
+
+    Not at the end of the package: a connection that Django still holds for a later test (one kept
+    in a context that Playwright's event loop copied) would be killed under it."""
+    yield
+    with django_db_blocker.unblock():
+        with connections["default"].cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        connections.close_all()
+
+
 @pytest.fixture(scope="package")
-def site(django_db_setup, django_db_blocker, tmp_path_factory):
+def site(_stray_connections_closed, django_db_setup, django_db_blocker, tmp_path_factory):
     """(base URL, demo data): the live server over the committed demo data of ``demo_data.build``."""
     from apps.onchain.chain import reset_chains
     from quantumvest.celery import app
@@ -61,8 +79,10 @@ def site(django_db_setup, django_db_blocker, tmp_path_factory):
         # No worker consumes this process's queue: what the pages queue runs at once, as in `make run`.
         CELERY_TASK_ALWAYS_EAGER=True,
     )
-    overrides.enable()
+    # Read before the overrides: Celery loads its configuration from the settings on first access, and
+    # would otherwise remember the overridden value as the one to restore.
     eager = app.conf.task_always_eager
+    overrides.enable()
     app.conf.task_always_eager = True
     reset_chains()
     server = None
@@ -85,14 +105,7 @@ def site(django_db_setup, django_db_blocker, tmp_path_factory):
                     if "process_request_thread" in thread.name:
                         thread.join(timeout=10)
             call_command("flush", interactive=False, verbosity=0)
-            # A connection opened by a thread that has ended (a job published or run in a helper thread)
-            # is never closed by Django; this process's test database cannot be dropped while it lives.
-            with connections["default"].cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
-            connections.close_all()  # pytest-django drops the test database after the session
+            connections.close_all()
             app.conf.task_always_eager = eager
             reset_chains()
             overrides.disable()
