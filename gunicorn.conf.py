@@ -46,6 +46,14 @@ keepalive = _int("GUNICORN_KEEPALIVE", 5)
 # cannot grow without bound; the jitter keeps all workers from restarting at the same moment.
 max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+# The application is loaded once, in the arbiter, and every worker is forked from it. Without this,
+# each recycled worker imports Django, pandas and the models again (3 to 4 s on 2 cores) and serves
+# nothing meanwhile; workers recycled at nearly the same count stalled every request for seconds
+# (bench/prices_api.py: p95 of a trivial view 3.9 s). Forked, a new worker serves within
+# milliseconds, and the workers share the imported code's memory. Safe because nothing connects at
+# import time (database, cache, broker and chain connections open on first use, in the worker).
+# GUNICORN_PRELOAD=false loads the application in each worker instead.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "true").strip().lower() not in {"false", "0", "no", "off"}
 # Request line: our longest legitimate URLs (filters, pagination) are far below 4 kB; longer is abuse.
 limit_request_line = _int("GUNICORN_LIMIT_REQUEST_LINE", 4094)
 # Header count and size: browsers send ~20 headers; 8 kB per field fits a JWT and large cookies.
@@ -57,3 +65,31 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 # Logs to stdout/stderr for the process manager or container runtime to collect.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
+
+
+def when_ready(server) -> None:
+    """In the arbiter, once the preloaded application is loaded and before the first fork: import the
+    URLconf, and with it every view module and what they import (pandas, the optimiser, the
+    forecasting models). Django does that on a process's first request; done here, a forked worker's
+    first request is as fast as its thousandth (a recycled worker otherwise answered it 1.3 s late)."""
+    if preload_app:
+        from django.urls import get_resolver
+
+        get_resolver().url_patterns  # noqa: B018 - evaluated for its imports
+
+
+def worker_exit(server, worker) -> None:
+    """In a worker that booted and is now leaving (recycled after ``max_requests``, or stopped): close
+    its database connections, flush the logs and end the process at once. Python's own shutdown of a
+    process holding this application (3,700 modules) takes about a second, during which the arbiter
+    has not yet been told the worker is gone and forks no replacement; skipping it is what
+    Instagram does for the same reason. A worker that failed to boot exits normally, with its code."""
+    if not getattr(worker, "booted", False):
+        return
+    import logging
+
+    from django.db import connections
+
+    connections.close_all()
+    logging.shutdown()
+    os._exit(0)
