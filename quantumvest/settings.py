@@ -125,7 +125,12 @@ if _database_url.startswith("sqlite:"):
 DATABASES = {
     "default": dj_database_url.parse(
         _database_url,
-        conn_max_age=env.integer("DATABASE_CONN_MAX_AGE", 60),
+        # No persistent connections by default: the web server is ASGI, where each request's
+        # synchronous code runs in a thread of its own, so a connection kept per thread was left
+        # behind by every request until the garbage collector found it, and under load PostgreSQL
+        # refused new clients ("too many clients already", bench/prices_api.py --server asgi).
+        # Django's documentation says the same for ASGI. A WSGI deployment may set it (seconds).
+        conn_max_age=env.integer("DATABASE_CONN_MAX_AGE", 0),
         # Recover when PostgreSQL restarts: a dead persistent connection is replaced, not reused.
         conn_health_checks=True,
     )
