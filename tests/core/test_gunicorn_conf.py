@@ -99,3 +99,15 @@ def test_a_recycled_worker_is_replaced_and_every_request_is_answered(tmp_path, a
     # 30 requests, a new worker after every 5 (uvicorn's worker may serve a few more before it checks).
     assert len(set(boots)) >= 4, output[-3000:]
     assert "Traceback" not in output and "Exception during worker exit" not in output, output[-3000:]
+
+
+@pytest.mark.parametrize(("module", "kept"), [("quantumvest.wsgi", 60), ("quantumvest.asgi", 0)])
+def test_database_connections_are_kept_under_wsgi_only(module, kept):
+    """WSGI serves a worker's requests from one thread: its connection is kept. ASGI runs each
+    request in a new thread: a kept connection would be left behind by every request."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_CONN_MAX_AGE"}
+    probe = f"import {module}; from django.conf import settings; print(settings.DATABASES['default']['CONN_MAX_AGE'])"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == str(kept)
