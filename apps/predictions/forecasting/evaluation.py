@@ -98,6 +98,59 @@ def compute_metrics(records: pd.DataFrame, level: float) -> dict:
     }
 
 
+# Which volatility model scaled the intervals of these records: the blend of ``base.vol_scale``
+# until the volatility models of ``volatility`` are chosen per asset and horizon (issue 13).
+SERVED_VOL_MODEL = "blend"
+RECORD_COLUMNS = ("origin", "target", "last", "actual", "point", "lower", "upper", "model", "vol_model")
+TERCILES = ("low", "mid", "high")
+
+
+def _inside(records: pd.DataFrame) -> np.ndarray:
+    y = records["actual"].to_numpy()
+    return (y >= records["lower"].to_numpy()) & (y <= records["upper"].to_numpy())
+
+
+def coverage_by_volatility(records: pd.DataFrame, horizon: int) -> dict[str, dict[str, float | int | None]]:
+    """Coverage of the interval by tercile of the volatility at the origin, within these records
+    (one series): ``{"low": {"coverage", "n", "volatility"}, "mid": …, "high": …}``, volatility as
+    the upper edge of the tercile's daily σ. Calm markets are the low tercile, storms the high one;
+    a volatility estimate that does not mean-revert covers too little in the first and too much in
+    the last. A tercile without records has coverage None."""
+    daily = records["scale"].to_numpy() / math.sqrt(horizon)  # scale is σ×√h, h in periods
+    inside = _inside(records)
+    # Terciles by rank, so that ties and tiny samples still split as evenly as they can.
+    order = np.argsort(daily, kind="stable")
+    groups = np.array_split(order, 3)
+    out = {}
+    for name, members in zip(TERCILES, groups, strict=True):
+        out[name] = {
+            "coverage": float(inside[members].mean()) if members.size else None,
+            "n": int(members.size),
+            "volatility": float(daily[members].max()) if members.size else None,
+        }
+    return out
+
+
+def coverage_by_year(records: pd.DataFrame) -> dict[str, dict[str, float | int]]:
+    """Coverage of the interval by the calendar year of the origin: ``{"2019": {"coverage", "n"}}``."""
+    inside = pd.Series(_inside(records), index=records.index)
+    years = records["origin"].dt.year
+    return {
+        str(year): {"coverage": float(group.mean()), "n": int(group.size)}
+        for year, group in inside.groupby(years.to_numpy())
+    }
+
+
+def record_rows(records: pd.DataFrame) -> pd.DataFrame:
+    """Every scored forecast with the columns ``RECORD_COLUMNS``, from which every metric can be
+    recomputed: dates as YYYY-MM-DD, prices as computed."""
+    out = records.loc[:, ["origin", "target", "last", "actual", "point", "lower", "upper", "model"]].copy()
+    out["origin"] = out["origin"].dt.strftime("%Y-%m-%d")
+    out["target"] = out["target"].dt.strftime("%Y-%m-%d")
+    out["vol_model"] = SERVED_VOL_MODEL
+    return out.loc[:, list(RECORD_COLUMNS)]
+
+
 def add_directions(records: pd.DataFrame) -> pd.DataFrame:
     pairs = [
         direction_and_confidence(p, last, prob)

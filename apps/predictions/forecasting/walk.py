@@ -55,6 +55,9 @@ def origin_grid(n: int, horizon: int, origins: int, step: int, warmup: int = WAR
     """
     if step < horizon:
         raise ForecastingError(f"The step between origins ({step}) must be at least the horizon ({horizon}).")
+    if origins < MIN_ORIGINS:
+        # Not a shortage of prices: the message below would contradict itself ("needs 586; got 1258").
+        raise ForecastingError(f"A backtest scores at least {MIN_ORIGINS} origins; {origins} were asked for.")
     last = n - 1 - horizon
     idx = last - step * np.arange(origins + warmup)
     idx = idx[idx >= MIN_TRAIN - 1]

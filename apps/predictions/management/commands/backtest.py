@@ -10,7 +10,13 @@ from django.core.management.base import BaseCommand, CommandError
 from apps.assets.models import Asset, AssetType
 from apps.assets.selectors import close_series
 from apps.predictions import forecasting
-from apps.predictions.forecasting.evaluation import SELECTED, Evaluation
+from apps.predictions.forecasting.evaluation import (
+    SELECTED,
+    Evaluation,
+    coverage_by_volatility,
+    coverage_by_year,
+    record_rows,
+)
 
 
 def _json_number(value):
@@ -49,6 +55,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--jobs", type=int, default=1, help="Processes fitting origins in parallel (1).")
         parser.add_argument("--json", action="store_true", help="Print one JSON object with the metrics.")
+        parser.add_argument(
+            "--records",
+            metavar="FILE",
+            help="Also write every scored forecast to FILE as CSV (origin, target, last, actual, point, lower, "
+            "upper, model, vol_model), from which every metric can be recomputed.",
+        )
 
     def handle(self, *args, **options):
         symbol = options["symbol"].strip().upper()
@@ -79,9 +91,19 @@ class Command(BaseCommand):
             )
         except forecasting.ForecastingError as exc:
             raise CommandError(f"{symbol} {label}: {exc}") from exc
+        if options["records"]:
+            try:
+                record_rows(evaluation.records).to_csv(options["records"], index=False, float_format="%.10g")
+            except OSError as exc:
+                raise CommandError(f"Cannot write the records to {options['records']}: {exc.strerror}.") from exc
+        by_volatility = coverage_by_volatility(evaluation.records, evaluation.horizon)
         if options["json"]:
             payload = {"symbol": symbol, "horizon": label, "model": evaluation.model}
             payload.update({key: _json_number(evaluation.metrics[key]) for key in forecasting.METRIC_KEYS})
+            payload["coverage_by_volatility"] = {name: part["coverage"] for name, part in by_volatility.items()}
+            payload["coverage_by_volatility_detail"] = by_volatility
+            payload["coverage_by_year"] = coverage_by_year(evaluation.records)
+            payload["vol_model"] = "blend"
             self.stdout.write(json.dumps(payload))
         else:
             self._write_report(symbol, label, "days" if crypto else "trading days", evaluation)
@@ -103,6 +125,13 @@ class Command(BaseCommand):
             f"  Interval     The {level}% interval held the outcome {m['coverage']:.0%} of the time "
             f"(mean width {m['mean_width']:.4g}).",
             f"               Winkler score {m['winkler']:.4g}, pinball loss {m['pinball']:.4g} (lower is better).",
+            "               By volatility at the origin: "
+            + ", ".join(
+                f"{name} {part['coverage']:.0%} of {part['n']}"
+                for name, part in coverage_by_volatility(records, evaluation.horizon).items()
+                if part["coverage"] is not None
+            )
+            + ".",
             f"  Direction    Right {m['directional_accuracy']:.0%} of the time; the price rose after "
             f"{m['base_rate_up']:.0%} of the origins (base rate).",
             f"               Brier score of the confidence {m['brier']:.3f} vs {evaluation.brier_base_rate:.3f} "
