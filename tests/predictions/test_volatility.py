@@ -109,3 +109,35 @@ def test_the_blend_is_the_scale_served_before():
 def test_bad_input_is_refused_with_a_reason(model, returns, horizon, error):
     with pytest.raises(error, match=r"\w"):
         vol.forecast(model, returns, horizon)
+
+
+@pytest.mark.parametrize("model", ["ewma", "gjr"])
+def test_the_walk_forward_scale_uses_no_later_price(model):
+    logp = np.log(pd.read_csv(SPY)["Adj Close"].astype(float).to_numpy()[:900])
+    cut = 700
+    changed = logp.copy()
+    changed[cut + 1 :] += np.random.default_rng(5).normal(0, 0.05, logp.size - cut - 1).cumsum()
+    before = vol.dense_scale(logp, 5, model)
+    after = vol.dense_scale(changed, 5, model)
+    assert np.array_equal(before[: cut + 1], after[: cut + 1], equal_nan=True)
+    assert not np.allclose(before[cut + 2 :], after[cut + 2 :])
+
+
+def test_at_a_refit_date_the_walk_forward_scale_is_the_direct_forecast():
+    logp = np.log(pd.read_csv(SPY)["Adj Close"].astype(float).to_numpy())
+    scale = vol.dense_scale(logp, 5, "gjr")
+    for origin in (vol.MIN_RETURNS_GARCH + vol.REFIT_EVERY, vol.MIN_RETURNS_GARCH + 17 * vol.REFIT_EVERY):
+        assert scale[origin] == pytest.approx(vol.gjr(np.diff(logp)[:origin], 5).scale, rel=1e-9)
+
+
+def test_evaluation_scales_its_intervals_by_the_chosen_volatility_model():
+    from apps.predictions.forecasting import evaluate
+
+    prices = pd.read_csv(SPY, parse_dates=["Date"], index_col="Date")["Adj Close"].astype(float)
+    blend = evaluate(prices, horizon=5, model="naive", origins=20, vol_model="blend")
+    gjr = evaluate(prices, horizon=5, model="naive", origins=20, vol_model="gjr")
+    assert set(gjr.records["vol_model"]) == {"gjr"} and set(blend.records["vol_model"]) == {"blend"}
+    assert not np.allclose(gjr.records["upper"], blend.records["upper"])
+    assert np.allclose(gjr.records["point"], blend.records["point"])  # the point forecast is the model's
+    with pytest.raises(ForecastingError, match="Unknown volatility model 'vix'"):
+        evaluate(prices, horizon=5, model="naive", origins=20, vol_model="vix")

@@ -25,6 +25,7 @@ import pandas as pd
 
 from .base import ForecastingError, clean_prices
 from .calibration import brier, direction_and_confidence, reliability_table
+from .volatility import VOL_MODELS
 from .walk import MARGIN, SELECTION_WINDOW, T_MIN, WARMUP, Context, choose_model, default_step, origin_grid, walk
 
 DEFAULT_CANDIDATES = ("naive", "drift", "prophet", "sklearn")
@@ -113,10 +114,14 @@ def _inside(records: pd.DataFrame) -> np.ndarray:
 def coverage_by_volatility(records: pd.DataFrame, horizon: int) -> dict[str, dict[str, float | int | None]]:
     """Coverage of the interval by tercile of the volatility at the origin, within these records
     (one series): ``{"low": {"coverage", "n", "volatility"}, "mid": …, "high": …}``, volatility as
-    the upper edge of the tercile's daily σ. Calm markets are the low tercile, storms the high one;
+    the upper edge of the tercile's daily σ, measured by the blend for every volatility model so
+    that models are compared on the same calm and stormy origins. Calm markets are the low tercile, storms the high one;
     a volatility estimate that does not mean-revert covers too little in the first and too much in
     the last. A tercile without records has coverage None."""
-    daily = records["scale"].to_numpy() / math.sqrt(horizon)  # scale is σ×√h, h in periods
+    if "origin_vol" in records:  # the blend's daily σ at the origin, the same for every vol_model
+        daily = records["origin_vol"].to_numpy()
+    else:
+        daily = records["scale"].to_numpy() / math.sqrt(horizon)  # scale is σ×√h, h in periods
     inside = _inside(records)
     # Terciles by rank, so that ties and tiny samples still split as evenly as they can.
     order = np.argsort(daily, kind="stable")
@@ -147,7 +152,7 @@ def record_rows(records: pd.DataFrame) -> pd.DataFrame:
     out = records.loc[:, ["origin", "target", "last", "actual", "point", "lower", "upper", "model"]].copy()
     out["origin"] = out["origin"].dt.strftime("%Y-%m-%d")
     out["target"] = out["target"].dt.strftime("%Y-%m-%d")
-    out["vol_model"] = SERVED_VOL_MODEL
+    out["vol_model"] = records.get("vol_model", SERVED_VOL_MODEL)
     return out.loc[:, list(RECORD_COLUMNS)]
 
 
@@ -185,8 +190,12 @@ def evaluate(
     candidates: tuple[str, ...] = DEFAULT_CANDIDATES,
     warmup: int = WARMUP,
     n_jobs: int = 1,
+    vol_model: str = "blend",
 ) -> Evaluation:
     """Walk-forward backtest over the last ``origins`` non-overlapping origins.
+
+    ``vol_model`` scales the errors and intervals (``volatility.dense_scale``): "blend" (served),
+    "ewma", "garch" or "gjr".
 
     ``model=None`` evaluates what users get: at each origin the selection rule is applied to the
     candidates' earlier matured forecasts, and the chosen model's forecast is scored.
@@ -195,7 +204,9 @@ def evaluate(
     check_arguments(horizon, level, origins)
     prices = clean_prices(prices)
     step = step or default_step(horizon, periods_per_year)
-    ctx = Context.build(prices, horizon, exog)
+    if vol_model not in VOL_MODELS:
+        raise ForecastingError(f"Unknown volatility model {vol_model!r}; choose one of {', '.join(VOL_MODELS)}.")
+    ctx = Context.build(prices, horizon, exog, vol_model)
     grid, scored = origin_grid(len(prices), horizon, origins, step, warmup)
     first = len(grid) - scored
     if model is not None:

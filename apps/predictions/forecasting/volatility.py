@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from apps.predictions.forecasting.base import LONG_WINDOW, SHORT_HALFLIFE, ForecastingError, InsufficientHistory
+from .base import LONG_WINDOW, SHORT_HALFLIFE, ForecastingError, InsufficientHistory, vol_scale
 
 VOL_MODELS = ("ewma", "garch", "gjr", "blend")
 RISKMETRICS_LAMBDA = 0.94
@@ -148,3 +148,63 @@ def forecast(model: str, returns, horizon: int) -> VolatilityForecast:
     except KeyError:
         raise ForecastingError(f"Unknown volatility model {model!r}; choose one of {', '.join(VOL_MODELS)}.") from None
     return fit(returns, horizon)
+
+
+# Walk-forward: GARCH-type parameters are refitted every quarter on the returns up to the refit
+# date, and between refits the conditional variance is filtered forward day by day with them.
+REFIT_EVERY = 63
+
+
+def _garch_scale(r: np.ndarray, horizon: int, asymmetric: bool, fallback: np.ndarray) -> np.ndarray:
+    """σ of the h-day return at every price index j from returns up to j (j = 0 is the first price)."""
+    from arch import arch_model
+
+    n_prices = r.size + 1
+    out = fallback.copy()
+    percent = r * PERCENT
+    for start in range(MIN_RETURNS_GARCH, r.size, REFIT_EVERY):
+        stop = min(start + REFIT_EVERY, r.size)
+        try:
+            fitted = _garch(r[:start], 1, asymmetric=asymmetric)
+        except VolatilityFitError:
+            continue  # this quarter keeps the fallback's scale
+        p = fitted.params
+        omega, alpha, beta = p["omega"], p["alpha[1]"], p["beta[1]"]
+        gamma = p.get("gamma[1]", 0.0)
+        persistence = p["persistence"]
+        model = arch_model(
+            percent[:stop], mean="Zero", vol="GARCH", p=1, o=1 if asymmetric else 0, q=1, dist="t", rescale=False
+        )
+        names = ["omega", "alpha[1]", *(["gamma[1]"] if asymmetric else []), "beta[1]", "nu"]
+        sigma2 = model.fix([p[name] for name in names]).conditional_volatility ** 2  # σ²ₜ from returns before t
+        last = percent[start - 1 : stop]
+        following = omega + (alpha + gamma * (last < 0)) * last**2 + beta * sigma2[start - 1 : stop]
+        long_run = omega / (1 - persistence)
+        total = horizon * long_run + (following - long_run) * (1 - persistence**horizon) / (1 - persistence)
+        # Return index i ends at price index i + 1: these are the scales at prices start … stop.
+        out[start : stop + 1][: total.size] = np.sqrt(np.maximum(total, 1e-12)) / PERCENT
+    return out[:n_prices]
+
+
+def dense_scale(logp: np.ndarray, horizon: int, model: str = "blend") -> np.ndarray:
+    """σ of the h-day log return at every index of ``logp``, from prices up to that index only
+    (causal), by volatility ``model``: the interval scale of the walk-forward (``walk.Context``).
+    Before a GARCH-type model has enough returns, and in a quarter whose fit fails, the blend's."""
+    horizon = _check_horizon(horizon)
+    blend_scale = vol_scale(logp, horizon)
+    if model == "blend":
+        return blend_scale
+    r = np.diff(np.asarray(logp, dtype=float))
+    if model == "ewma":
+        out = blend_scale.copy()
+        if r.size < MIN_RETURNS:
+            return out
+        variance = float(np.mean(r[:MIN_RETURNS] ** 2))
+        for i, value in enumerate(r):
+            variance = RISKMETRICS_LAMBDA * variance + (1 - RISKMETRICS_LAMBDA) * value * value
+            if i + 1 >= MIN_RETURNS:
+                out[i + 1] = math.sqrt(max(variance, 1e-12) * horizon)
+        return out
+    if model in ("garch", "gjr"):
+        return _garch_scale(r, horizon, model == "gjr", blend_scale)
+    raise ForecastingError(f"Unknown volatility model {model!r}; choose one of {', '.join(VOL_MODELS)}.")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .base import MIN_TRAIN, ForecastingError, InsufficientHistory, vol_scale
+from .base import MIN_TRAIN, ForecastingError, InsufficientHistory
 from .calibration import (
     MIN_SCORES,
     dense_scores,
@@ -30,6 +30,7 @@ from .calibration import (
     recalibrate,
 )
 from .models import DENSE_MODELS, MODELS, make_model
+from .volatility import dense_scale
 
 WARMUP = 24
 MIN_ORIGINS = 10
@@ -82,16 +83,23 @@ class Context:
     naive_scores: np.ndarray
     up: np.ndarray  # 1.0 if the price h steps after j is above the price at j, NaN if unknown
     mase_scale: np.ndarray  # mean absolute one-step price change over the last 252 periods
+    vol_model: str = "blend"  # the volatility model of ``scale`` (forecasting.volatility)
+    # Daily σ at each index by the blend, whatever ``vol_model`` is: the common yardstick that
+    # sorts origins into calm and stormy ones when coverage is reported by volatility tercile.
+    origin_vol: np.ndarray | None = None
 
     @classmethod
-    def build(cls, prices: pd.Series, horizon: int, exog: pd.DataFrame | None = None) -> Context:
+    def build(
+        cls, prices: pd.Series, horizon: int, exog: pd.DataFrame | None = None, vol_model: str = "blend"
+    ) -> Context:
         logp = np.log(prices.to_numpy())
-        scale = vol_scale(logp, horizon)
+        scale = dense_scale(logp, horizon, vol_model)
         up = np.full(len(logp), np.nan)
         up[:-horizon] = (logp[horizon:] > logp[:-horizon]).astype(float)
         mase = prices.diff().abs().rolling(252, min_periods=20).mean().to_numpy()
         naive = dense_scores(logp, np.zeros_like(logp), scale, horizon)
-        return cls(prices, horizon, exog, logp, scale, naive, up, mase)
+        origin_vol = dense_scale(logp, 1, "blend")
+        return cls(prices, horizon, exog, logp, scale, naive, up, mase, vol_model, origin_vol)
 
     def exog_upto(self, origin: int) -> pd.DataFrame | None:
         if self.exog is None:
@@ -170,6 +178,8 @@ def walk(ctx: Context, name: str, grid: np.ndarray, level: float, n_jobs: int = 
             "error": errors,
             "mase_scale": ctx.mase_scale[grid],
             "model": name,
+            "vol_model": ctx.vol_model,
+            "origin_vol": ctx.origin_vol[grid],
         }
     )
 
