@@ -33,6 +33,7 @@ JSON_KEYS = [
     "coverage_by_volatility_detail",
     "coverage_by_year",
     "vol_model",
+    "calibration",
 ]
 
 

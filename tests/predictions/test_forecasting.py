@@ -70,6 +70,19 @@ def test_changing_prices_after_an_origin_cannot_change_its_forecast(model, small
     _assert_no_lookahead(prices=stock("AMZN", 900), horizon=5, model=model, origins=8, warmup=6)
 
 
+@pytest.mark.parametrize("model", ["naive", "sklearn"])
+def test_volatility_conditional_intervals_on_a_garch_scale_have_no_lookahead(model, small_walks):
+    _assert_no_lookahead(
+        prices=stock("AMZN", 1200),
+        horizon=5,
+        model=model,
+        origins=8,
+        warmup=6,
+        vol_model="gjr",
+        calibration="volatility",
+    )
+
+
 def test_the_selection_itself_has_no_lookahead(small_walks):
     _assert_no_lookahead(
         prices=stock("JPM", 900), horizon=5, model=None, origins=8, warmup=6, candidates=("naive", "drift", "sklearn")

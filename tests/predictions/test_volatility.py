@@ -141,3 +141,27 @@ def test_evaluation_scales_its_intervals_by_the_chosen_volatility_model():
     assert np.allclose(gjr.records["point"], blend.records["point"])  # the point forecast is the model's
     with pytest.raises(ForecastingError, match="Unknown volatility model 'vix'"):
         evaluate(prices, horizon=5, model="naive", origins=20, vol_model="vix")
+
+
+def test_same_volatility_keeps_the_scores_of_the_current_regime():
+    from apps.predictions.forecasting.calibration import MIN_SCORES, same_volatility
+
+    vols = np.concatenate([np.full(100, 0.01), np.full(100, 0.02), np.full(100, 0.04)])
+    scores = np.concatenate([np.full(100, -1.0), np.zeros(100), np.full(100, 2.0)])
+    assert set(same_volatility(scores, vols, 0.005)) == {-1.0}  # calm: the calm errors
+    assert set(same_volatility(scores, vols, 0.05)) == {2.0}  # storm: the storm errors
+    few = same_volatility(scores[: MIN_SCORES * 2], vols[: MIN_SCORES * 2], 0.005)
+    assert few.size == MIN_SCORES * 2  # too few to split: all of them
+
+
+def test_volatility_conditional_calibration_changes_the_intervals_not_the_points():
+    from apps.predictions.forecasting import evaluate
+
+    prices = pd.read_csv(SPY, parse_dates=["Date"], index_col="Date")["Adj Close"].astype(float)
+    pooled = evaluate(prices, horizon=5, model="naive", origins=40, calibration="pooled")
+    conditional = evaluate(prices, horizon=5, model="naive", origins=40, calibration="volatility")
+    assert set(conditional.records["calibration"]) == {"volatility"}
+    assert np.allclose(pooled.records["point"], conditional.records["point"])
+    assert not np.allclose(pooled.records["upper"], conditional.records["upper"])
+    with pytest.raises(ForecastingError, match="Unknown calibration 'mondrian'"):
+        evaluate(prices, horizon=5, model="naive", origins=40, calibration="mondrian")

@@ -46,6 +46,40 @@ def matured_window(values: np.ndarray, origin: int, horizon: int, window: int = 
     return chunk[np.isfinite(chunk)]
 
 
+CALIBRATIONS = ("pooled", "volatility")
+VOLATILITY_BINS = 3
+
+
+def same_volatility(scores: np.ndarray, vols: np.ndarray, current: float) -> np.ndarray:
+    """The scores of the past origins whose volatility fell in the same tercile as ``current``,
+    terciles drawn from those past origins' own volatilities (the asset's recent calm and storm).
+
+    Mondrian split conformal (Vovk, Lindsay and others, "Mondrian confidence machine", 2003):
+    calibrating within each category gives each category the stated coverage, not only the pool;
+    here the category is the volatility regime, where pooled intervals were too narrow in calm
+    markets and too wide in stormy ones. Fewer than ``MIN_SCORES`` in the tercile: all the scores."""
+    s = np.asarray(scores, dtype=float)
+    v = np.asarray(vols, dtype=float)
+    keep = np.isfinite(s) & np.isfinite(v)
+    s, v = s[keep], v[keep]
+    if s.size < MIN_SCORES * VOLATILITY_BINS or not math.isfinite(current):
+        return s
+    edges = np.quantile(v, np.arange(1, VOLATILITY_BINS) / VOLATILITY_BINS)
+    same = s[np.searchsorted(edges, v, side="left") == np.searchsorted(edges, current, side="left")]
+    return same if same.size >= MIN_SCORES else s
+
+
+def matured_pairs(values: np.ndarray, vols: np.ndarray, origin: int, horizon: int, window: int = SCORE_WINDOW):
+    """``matured_window`` of two aligned dense arrays (NaN pairs dropped together)."""
+    end = origin - horizon + 1
+    if end <= 0:
+        return np.empty(0), np.empty(0)
+    a = values[max(0, end - window) : end]
+    b = vols[max(0, end - window) : end]
+    keep = np.isfinite(a) & np.isfinite(b)
+    return a[keep], b[keep]
+
+
 def interval_offsets(scores: np.ndarray, level: float) -> tuple[float, float]:
     """(q_lo, q_hi) of standardised errors for a central interval of ``level``; q_lo ≤ 0 ≤ q_hi."""
     s = np.asarray(scores, dtype=float)

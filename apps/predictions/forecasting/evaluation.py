@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .base import ForecastingError, clean_prices
-from .calibration import brier, direction_and_confidence, reliability_table
+from .calibration import CALIBRATIONS, brier, direction_and_confidence, reliability_table
 from .volatility import VOL_MODELS
 from .walk import MARGIN, SELECTION_WINDOW, T_MIN, WARMUP, Context, choose_model, default_step, origin_grid, walk
 
@@ -191,11 +191,13 @@ def evaluate(
     warmup: int = WARMUP,
     n_jobs: int = 1,
     vol_model: str = "blend",
+    calibration: str = "pooled",
 ) -> Evaluation:
     """Walk-forward backtest over the last ``origins`` non-overlapping origins.
 
     ``vol_model`` scales the errors and intervals (``volatility.dense_scale``): "blend" (served),
-    "ewma", "garch" or "gjr".
+    "ewma", "garch" or "gjr". ``calibration``: "pooled" (served) or "volatility" (intervals from the
+    errors of origins in the same volatility tercile, ``calibration.same_volatility``).
 
     ``model=None`` evaluates what users get: at each origin the selection rule is applied to the
     candidates' earlier matured forecasts, and the chosen model's forecast is scored.
@@ -206,7 +208,9 @@ def evaluate(
     step = step or default_step(horizon, periods_per_year)
     if vol_model not in VOL_MODELS:
         raise ForecastingError(f"Unknown volatility model {vol_model!r}; choose one of {', '.join(VOL_MODELS)}.")
-    ctx = Context.build(prices, horizon, exog, vol_model)
+    if calibration not in CALIBRATIONS:
+        raise ForecastingError(f"Unknown calibration {calibration!r}; choose one of {', '.join(CALIBRATIONS)}.")
+    ctx = Context.build(prices, horizon, exog, vol_model, calibration)
     grid, scored = origin_grid(len(prices), horizon, origins, step, warmup)
     first = len(grid) - scored
     if model is not None:

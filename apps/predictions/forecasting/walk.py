@@ -25,9 +25,11 @@ from .calibration import (
     dense_scores,
     fit_shrink,
     interval_offsets,
+    matured_pairs,
     matured_window,
     raw_prob_up,
     recalibrate,
+    same_volatility,
 )
 from .models import DENSE_MODELS, MODELS, make_model
 from .volatility import dense_scale
@@ -87,10 +89,18 @@ class Context:
     # Daily σ at each index by the blend, whatever ``vol_model`` is: the common yardstick that
     # sorts origins into calm and stormy ones when coverage is reported by volatility tercile.
     origin_vol: np.ndarray | None = None
+    # "pooled": intervals from all recent errors; "volatility": from those of origins in the same
+    # volatility tercile (calibration.same_volatility).
+    calibration: str = "pooled"
 
     @classmethod
     def build(
-        cls, prices: pd.Series, horizon: int, exog: pd.DataFrame | None = None, vol_model: str = "blend"
+        cls,
+        prices: pd.Series,
+        horizon: int,
+        exog: pd.DataFrame | None = None,
+        vol_model: str = "blend",
+        calibration: str = "pooled",
     ) -> Context:
         logp = np.log(prices.to_numpy())
         scale = dense_scale(logp, horizon, vol_model)
@@ -99,7 +109,7 @@ class Context:
         mase = prices.diff().abs().rolling(252, min_periods=20).mean().to_numpy()
         naive = dense_scores(logp, np.zeros_like(logp), scale, horizon)
         origin_vol = dense_scale(logp, 1, "blend")
-        return cls(prices, horizon, exog, logp, scale, naive, up, mase, vol_model, origin_vol)
+        return cls(prices, horizon, exog, logp, scale, naive, up, mase, vol_model, origin_vol, calibration)
 
     def exog_upto(self, origin: int) -> pd.DataFrame | None:
         if self.exog is None:
@@ -154,7 +164,16 @@ def walk(ctx: Context, name: str, grid: np.ndarray, level: float, n_jobs: int = 
             scores = errors[:i][matured]
             if len(scores) < MIN_SCORES:
                 scores = matured_window(ctx.naive_scores, origin, h)
-        lo[i], hi[i] = interval_offsets(scores, level)
+        if ctx.calibration == "volatility":
+            if all_scores is not None:
+                past, vols = matured_pairs(all_scores, ctx.origin_vol, origin, h)
+            elif len(errors[:i][matured]) >= MIN_SCORES:
+                past, vols = errors[:i][matured], ctx.origin_vol[grid[:i][matured]]
+            else:
+                past, vols = matured_pairs(ctx.naive_scores, ctx.origin_vol, origin, h)
+            lo[i], hi[i] = interval_offsets(same_volatility(past, vols, ctx.origin_vol[origin]), level)
+        else:
+            lo[i], hi[i] = interval_offsets(scores, level)
         base[i] = ctx.base_rate(origin)
         p_raw[i] = raw_prob_up(scores, mu[i], scale[i])
         shrink = fit_shrink(p_raw[:i][matured], base[:i][matured], up[:i][matured])
@@ -179,6 +198,7 @@ def walk(ctx: Context, name: str, grid: np.ndarray, level: float, n_jobs: int = 
             "mase_scale": ctx.mase_scale[grid],
             "model": name,
             "vol_model": ctx.vol_model,
+            "calibration": ctx.calibration,
             "origin_vol": ctx.origin_vol[grid],
         }
     )

@@ -56,6 +56,19 @@ class Command(BaseCommand):
         parser.add_argument("--jobs", type=int, default=1, help="Processes fitting origins in parallel (1).")
         parser.add_argument("--json", action="store_true", help="Print one JSON object with the metrics.")
         parser.add_argument(
+            "--vol-model",
+            default="blend",
+            choices=["blend", "ewma", "garch", "gjr"],
+            help="Volatility model that scales the intervals (blend, the one served; ewma; garch; gjr).",
+        )
+        parser.add_argument(
+            "--calibration",
+            default="pooled",
+            choices=["pooled", "volatility"],
+            help="Intervals from all recent errors (pooled, served) or from those of origins in the same "
+            "volatility tercile (volatility).",
+        )
+        parser.add_argument(
             "--records",
             metavar="FILE",
             help="Also write every scored forecast to FILE as CSV (origin, target, last, actual, point, lower, "
@@ -88,6 +101,8 @@ class Command(BaseCommand):
                 periods_per_year=asset.trading_days_per_year,
                 candidates=candidates,
                 n_jobs=max(1, options["jobs"]),
+                vol_model=options["vol_model"],
+                calibration=options["calibration"],
             )
         except forecasting.ForecastingError as exc:
             raise CommandError(f"{symbol} {label}: {exc}") from exc
@@ -103,7 +118,8 @@ class Command(BaseCommand):
             payload["coverage_by_volatility"] = {name: part["coverage"] for name, part in by_volatility.items()}
             payload["coverage_by_volatility_detail"] = by_volatility
             payload["coverage_by_year"] = coverage_by_year(evaluation.records)
-            payload["vol_model"] = "blend"
+            payload["vol_model"] = options["vol_model"]
+            payload["calibration"] = options["calibration"]
             self.stdout.write(json.dumps(payload))
         else:
             self._write_report(symbol, label, "days" if crypto else "trading days", evaluation)
