@@ -25,7 +25,6 @@ import pandas as pd
 
 from .base import ForecastingError, clean_prices
 from .calibration import CALIBRATIONS, brier, direction_and_confidence, reliability_table
-from .volatility import VOL_MODELS
 from .walk import MARGIN, SELECTION_WINDOW, T_MIN, WARMUP, Context, choose_model, default_step, origin_grid, walk
 
 DEFAULT_CANDIDATES = ("naive", "drift", "prophet", "sklearn")
@@ -99,9 +98,6 @@ def compute_metrics(records: pd.DataFrame, level: float) -> dict:
     }
 
 
-# Which volatility model scaled the intervals of these records: the blend of ``base.vol_scale``
-# until the volatility models of ``volatility`` are chosen per asset and horizon (issue 13).
-SERVED_VOL_MODEL = "blend"
 RECORD_COLUMNS = ("origin", "target", "last", "actual", "point", "lower", "upper", "model", "vol_model")
 TERCILES = ("low", "mid", "high")
 
@@ -111,17 +107,14 @@ def _inside(records: pd.DataFrame) -> np.ndarray:
     return (y >= records["lower"].to_numpy()) & (y <= records["upper"].to_numpy())
 
 
-def coverage_by_volatility(records: pd.DataFrame, horizon: int) -> dict[str, dict[str, float | int | None]]:
+def coverage_by_volatility(records: pd.DataFrame) -> dict[str, dict[str, float | int | None]]:
     """Coverage of the interval by tercile of the volatility at the origin, within these records
     (one series): ``{"low": {"coverage", "n", "volatility"}, "mid": …, "high": …}``, volatility as
     the upper edge of the tercile's daily σ, measured by the blend for every volatility model so
     that models are compared on the same calm and stormy origins. Calm markets are the low tercile, storms the high one;
     a volatility estimate that does not mean-revert covers too little in the first and too much in
     the last. A tercile without records has coverage None."""
-    if "origin_vol" in records:  # the blend's daily σ at the origin, the same for every vol_model
-        daily = records["origin_vol"].to_numpy()
-    else:
-        daily = records["scale"].to_numpy() / math.sqrt(horizon)  # scale is σ×√h, h in periods
+    daily = records["origin_vol"].to_numpy()  # the blend's daily σ at the origin, for every vol_model
     inside = _inside(records)
     # Terciles by rank, so that ties and tiny samples still split as evenly as they can.
     order = np.argsort(daily, kind="stable")
@@ -149,10 +142,9 @@ def coverage_by_year(records: pd.DataFrame) -> dict[str, dict[str, float | int]]
 def record_rows(records: pd.DataFrame) -> pd.DataFrame:
     """Every scored forecast with the columns ``RECORD_COLUMNS``, from which every metric can be
     recomputed: dates as YYYY-MM-DD, prices as computed."""
-    out = records.loc[:, ["origin", "target", "last", "actual", "point", "lower", "upper", "model"]].copy()
+    out = records.loc[:, list(RECORD_COLUMNS)].copy()
     out["origin"] = out["origin"].dt.strftime("%Y-%m-%d")
     out["target"] = out["target"].dt.strftime("%Y-%m-%d")
-    out["vol_model"] = records.get("vol_model", SERVED_VOL_MODEL)
     return out.loc[:, list(RECORD_COLUMNS)]
 
 
@@ -206,8 +198,6 @@ def evaluate(
     check_arguments(horizon, level, origins)
     prices = clean_prices(prices)
     step = step or default_step(horizon, periods_per_year)
-    if vol_model not in VOL_MODELS:
-        raise ForecastingError(f"Unknown volatility model {vol_model!r}; choose one of {', '.join(VOL_MODELS)}.")
     if calibration not in CALIBRATIONS:
         raise ForecastingError(f"Unknown calibration {calibration!r}; choose one of {', '.join(CALIBRATIONS)}.")
     ctx = Context.build(prices, horizon, exog, vol_model, calibration)

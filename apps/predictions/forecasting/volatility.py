@@ -25,9 +25,8 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
-from .base import LONG_WINDOW, SHORT_HALFLIFE, ForecastingError, InsufficientHistory, vol_scale
+from .base import ForecastingError, InsufficientHistory, vol_scale
 
 VOL_MODELS = ("ewma", "garch", "gjr", "blend")
 RISKMETRICS_LAMBDA = 0.94
@@ -36,6 +35,10 @@ MIN_RETURNS_GARCH = 500
 MIN_RETURNS = 30
 # arch's optimiser works best on returns of order 1: fit on percentage returns, answer in fractions.
 PERCENT = 100.0
+
+
+def _unknown(model: str) -> ForecastingError:
+    return ForecastingError(f"Unknown volatility model {model!r}; choose one of {', '.join(VOL_MODELS)}.")
 
 
 class VolatilityFitError(ForecastingError):
@@ -97,12 +100,9 @@ def blend(returns, horizon: int) -> VolatilityForecast:
     """The earlier served estimate (``base.vol_scale``) as a flat path of the same h-day variance."""
     horizon = _check_horizon(horizon)
     r = _returns(returns, MIN_RETURNS)
-    r2 = pd.Series(r * r)
-    short = float(r2.ewm(halflife=SHORT_HALFLIFE, min_periods=min(SHORT_HALFLIFE, r.size)).mean().iloc[-1])
-    long = float(r2.iloc[-LONG_WINDOW:].mean())
-    a = 21.0 / (21.0 + horizon)
-    variance = max(a * short + (1 - a) * long, 1e-10)
-    return VolatilityForecast("blend", np.full(horizon, variance), {"weight_short": a})
+    logp = np.concatenate([[0.0], np.cumsum(r)])  # the scale depends on the returns only
+    variance = float(vol_scale(logp, horizon)[-1]) ** 2 / horizon
+    return VolatilityForecast("blend", np.full(horizon, variance), {"weight_short": 21.0 / (21.0 + horizon)})
 
 
 def _garch(returns, horizon: int, *, asymmetric: bool) -> VolatilityForecast:
@@ -146,7 +146,7 @@ def forecast(model: str, returns, horizon: int) -> VolatilityForecast:
     try:
         fit = MODELS[model]
     except KeyError:
-        raise ForecastingError(f"Unknown volatility model {model!r}; choose one of {', '.join(VOL_MODELS)}.") from None
+        raise _unknown(model) from None
     return fit(returns, horizon)
 
 
@@ -159,7 +159,6 @@ def _garch_scale(r: np.ndarray, horizon: int, asymmetric: bool, fallback: np.nda
     """σ of the h-day return at every price index j from returns up to j (j = 0 is the first price)."""
     from arch import arch_model
 
-    n_prices = r.size + 1
     out = fallback.copy()
     percent = r * PERCENT
     for start in range(MIN_RETURNS_GARCH, r.size, REFIT_EVERY):
@@ -182,8 +181,8 @@ def _garch_scale(r: np.ndarray, horizon: int, asymmetric: bool, fallback: np.nda
         long_run = omega / (1 - persistence)
         total = horizon * long_run + (following - long_run) * (1 - persistence**horizon) / (1 - persistence)
         # Return index i ends at price index i + 1: these are the scales at prices start … stop.
-        out[start : stop + 1][: total.size] = np.sqrt(np.maximum(total, 1e-12)) / PERCENT
-    return out[:n_prices]
+        out[start : stop + 1] = np.sqrt(np.maximum(total, 1e-12)) / PERCENT
+    return out
 
 
 def dense_scale(logp: np.ndarray, horizon: int, model: str = "blend") -> np.ndarray:
@@ -207,4 +206,4 @@ def dense_scale(logp: np.ndarray, horizon: int, model: str = "blend") -> np.ndar
         return out
     if model in ("garch", "gjr"):
         return _garch_scale(r, horizon, model == "gjr", blend_scale)
-    raise ForecastingError(f"Unknown volatility model {model!r}; choose one of {', '.join(VOL_MODELS)}.")
+    raise _unknown(model)

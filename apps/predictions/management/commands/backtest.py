@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from apps.assets.models import Asset, AssetType
 from apps.assets.selectors import close_series
 from apps.predictions import forecasting
+from apps.predictions.forecasting.calibration import CALIBRATIONS
 from apps.predictions.forecasting.evaluation import (
     SELECTED,
     Evaluation,
@@ -17,6 +18,7 @@ from apps.predictions.forecasting.evaluation import (
     coverage_by_year,
     record_rows,
 )
+from apps.predictions.forecasting.volatility import VOL_MODELS
 
 
 def _json_number(value):
@@ -58,13 +60,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--vol-model",
             default="blend",
-            choices=["blend", "ewma", "garch", "gjr"],
+            choices=VOL_MODELS,
             help="Volatility model that scales the intervals (blend, the one served; ewma; garch; gjr).",
         )
         parser.add_argument(
             "--calibration",
             default="pooled",
-            choices=["pooled", "volatility"],
+            choices=CALIBRATIONS,
             help="Intervals from all recent errors (pooled, served) or from those of origins in the same "
             "volatility tercile (volatility).",
         )
@@ -111,7 +113,7 @@ class Command(BaseCommand):
                 record_rows(evaluation.records).to_csv(options["records"], index=False, float_format="%.10g")
             except OSError as exc:
                 raise CommandError(f"Cannot write the records to {options['records']}: {exc.strerror}.") from exc
-        by_volatility = coverage_by_volatility(evaluation.records, evaluation.horizon)
+        by_volatility = coverage_by_volatility(evaluation.records)
         if options["json"]:
             payload = {"symbol": symbol, "horizon": label, "model": evaluation.model}
             payload.update({key: _json_number(evaluation.metrics[key]) for key in forecasting.METRIC_KEYS})
@@ -122,9 +124,9 @@ class Command(BaseCommand):
             payload["calibration"] = options["calibration"]
             self.stdout.write(json.dumps(payload))
         else:
-            self._write_report(symbol, label, "days" if crypto else "trading days", evaluation)
+            self._write_report(symbol, label, "days" if crypto else "trading days", evaluation, by_volatility)
 
-    def _write_report(self, symbol: str, label: str, unit: str, evaluation: Evaluation) -> None:
+    def _write_report(self, symbol: str, label: str, unit: str, evaluation: Evaluation, by_volatility: dict) -> None:
         m = evaluation.metrics
         records = evaluation.records
         what = "the selection users get" if evaluation.model == SELECTED else f"the {evaluation.model} model"
@@ -144,7 +146,7 @@ class Command(BaseCommand):
             "               By volatility at the origin: "
             + ", ".join(
                 f"{name} {part['coverage']:.0%} of {part['n']}"
-                for name, part in coverage_by_volatility(records, evaluation.horizon).items()
+                for name, part in by_volatility.items()
                 if part["coverage"] is not None
             )
             + ".",
